@@ -1,0 +1,59 @@
+import { RequestMethod, ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import helmet from 'helmet';
+import { flattenValidationErrors } from './common/errors/validation-errors';
+import { ValidationFailedException } from './common/errors/domain.exception';
+import { appConfig, type AppConfig } from './config';
+
+/** The prefix of every API route; health, metrics and docs stay at the root for probes. */
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Everything `main.ts` does to the application besides listening: shared with the e2e tests so they
+ * exercise exactly what production runs (body limit, validation, prefix, security headers, docs).
+ */
+export function configureApp(app: INestApplication): void {
+  const config = app.get<AppConfig>(appConfig.KEY);
+  const express = app as NestExpressApplication;
+
+  express.disable('x-powered-by');
+  // JSON only, bounded: over the limit is a 413 problem (see ProblemDetailsFilter).
+  express.use(json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  express.use(helmet({ contentSecurityPolicy: false }));
+  express.enableCors({
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+    maxAge: 600,
+  });
+
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health', method: RequestMethod.ALL },
+      { path: 'health/{*rest}', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.ALL },
+    ],
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
+    }),
+  );
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Agent Conversation Server')
+      .setDescription(
+        'Conversations over REST; agent answers live over SSE or NDJSON. Errors are application/problem+json.',
+      )
+      .setVersion(config.version)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,31 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  type ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import { ApiForbiddenResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { AuthUser } from './auth-user';
+
+/** Metadata key: the route needs no token (health, metrics, docs). */
+export const IS_PUBLIC = 'auth:isPublic';
+/** Metadata key: the route needs the `admin` role. */
+export const IS_ADMIN_ONLY = 'auth:isAdminOnly';
+
+/** Marks a route or controller as reachable without a token. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** Marks a route or controller as needing `"admin"` in the token's `roles` (403 otherwise). */
+export const AdminOnly = () =>
+  applyDecorators(
+    SetMetadata(IS_ADMIN_ONLY, true),
+    ApiForbiddenResponse({ description: 'The token lacks the admin role.' }),
+  );
+
+/** Injects the authenticated {@link AuthUser} into a handler parameter. */
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+  if (!request.user) throw new Error('CurrentUser used on a route without authentication');
+  return request.user;
+});

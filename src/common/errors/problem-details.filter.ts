@@ -1,0 +1,169 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainException, ErrorCode, type FieldError } from './domain.exception';
+import { buildProblem } from './problem-details';
+
+/** An error mapped to what the client is told. */
+interface MappedError {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.BadRequest,
+  401: ErrorCode.Unauthorized,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
+  504: ErrorCode.Timeout,
+};
+
+/** Errors raised by body-parser carry a `type` and an HTTP `status` meant for the client. */
+interface BodyParserError {
+  type: string;
+  status: number;
+  expose: boolean;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number' &&
+    (error as BodyParserError).expose === true
+  );
+}
+
+/** Errors that can describe themselves as HTTP (e.g. an open circuit: 503 with Retry-After). */
+export interface HttpMappable {
+  toHttp(): MappedError;
+}
+
+function isHttpMappable(error: unknown): error is HttpMappable {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as Partial<HttpMappable>).toHttp === 'function'
+  );
+}
+
+/**
+ * The one place errors become HTTP answers: every error before a stream starts is answered as
+ * `application/problem+json` (RFC 9457) with `instance` set to the request id. Unknown errors are
+ * 500s whose details stay in the log, never in the answer.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  /** Maps the error and writes the problem body (or ends a response already under way). */
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const mapped = this.map(exception);
+
+    if (mapped.status >= 500) {
+      this.logger.error(
+        { err: exception, status: mapped.status, code: mapped.code },
+        exception instanceof Error ? exception.message : 'Unknown error',
+      );
+    }
+    if (response.headersSent) {
+      // A stream already started: the problem can no longer be sent; end what was begun.
+      if (!response.writableEnded) response.end();
+      return;
+    }
+    const requestId = String(request.id ?? '');
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) {
+      response.setHeader(name, value);
+    }
+    response
+      .status(mapped.status)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify(
+          buildProblem(mapped.status, mapped.code, mapped.detail, requestId, mapped.errors),
+        ),
+      );
+  }
+
+  private map(exception: unknown): MappedError {
+    if (exception instanceof DomainException) {
+      return {
+        status: exception.status,
+        code: exception.code,
+        detail: exception.detail,
+        errors: exception.options.errors,
+        headers: exception.options.headers,
+      };
+    }
+    if (isHttpMappable(exception)) return exception.toHttp();
+    if (exception instanceof HttpException) return this.mapHttpException(exception);
+    if (isBodyParserError(exception)) return this.mapBodyParserError(exception);
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      code: ErrorCode.Internal,
+      detail: 'An unexpected error occurred. The request id identifies it in the logs.',
+    };
+  }
+
+  private mapHttpException(exception: HttpException): MappedError {
+    const status = exception.getStatus();
+    if (status === 404 && /^Cannot [A-Z]+ /.test(exception.message)) {
+      return { status, code: ErrorCode.RouteNotFound, detail: 'No such route.' };
+    }
+    if (status === 400 && exception.cause instanceof SyntaxError) {
+      return { status, code: ErrorCode.BadRequest, detail: 'The body is not valid JSON.' };
+    }
+    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+    const detail =
+      status === 429
+        ? 'Too many requests; retry after the time in Retry-After.'
+        : status >= 500
+          ? 'The service could not handle the request.'
+          : exception.message;
+    return { status, code, detail };
+  }
+
+  private mapBodyParserError(error: BodyParserError): MappedError {
+    switch (error.type) {
+      case 'entity.too.large':
+        return {
+          status: 413,
+          code: ErrorCode.PayloadTooLarge,
+          detail: 'The body is larger than this server accepts (MAX_BODY_BYTES).',
+        };
+      case 'entity.parse.failed':
+        return { status: 400, code: ErrorCode.BadRequest, detail: 'The body is not valid JSON.' };
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return {
+          status: 415,
+          code: ErrorCode.UnsupportedMediaType,
+          detail: 'The body encoding or charset is not supported.',
+        };
+      default:
+        return {
+          status: error.status,
+          code: CODE_BY_STATUS[error.status] ?? ErrorCode.BadRequest,
+          detail: 'The body could not be read.',
+        };
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerAs } from '@nestjs/config';
+import { appEnvSchema } from './env.schema';
+import { parseEnv } from './validate-environment';
+
+// package.json sits two levels up from both src/config and dist/config.
+const packageVersion = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** Process-wide settings: listen address, logging, request limits, shutdown. */
+export const appConfig = registerAs('app', () => {
+  const env = parseEnv(appEnvSchema, process.env);
+  return {
+    version: packageVersion,
+    startedAt: new Date(),
+    nodeEnv: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
+    corsOrigins: env.CORS_ORIGINS,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    maxMessageChars: env.MAX_MESSAGE_CHARS,
+    rateLimit: { ttlMs: env.RATE_LIMIT_TTL_MS, limit: env.RATE_LIMIT_MAX },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+});
+
+/** The typed `app` namespace. */
+export type AppConfig = ReturnType<typeof appConfig>;

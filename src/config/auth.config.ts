@@ -1,0 +1,23 @@
+import { registerAs } from '@nestjs/config';
+import { authEnvSchema } from './env.schema';
+import { parseEnv } from './validate-environment';
+
+/** Bearer-token auth: an HS256 secret, a JWKS URL, or neither (auth off, every caller is `local`). */
+export const authConfig = registerAs('auth', () => {
+  const env = parseEnv(authEnvSchema, process.env);
+  const mode: 'hs256' | 'jwks' | 'off' = env.AUTH_JWT_SECRET
+    ? 'hs256'
+    : env.AUTH_JWKS_URL
+      ? 'jwks'
+      : 'off';
+  return {
+    mode,
+    jwtSecret: env.AUTH_JWT_SECRET,
+    jwksUrl: env.AUTH_JWKS_URL,
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+  };
+});
+
+/** The typed `auth` namespace. */
+export type AuthConfig = ReturnType<typeof authConfig>;

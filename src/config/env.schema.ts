@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { boolVar, enumVar, intVar, listVar, optionalString, optionalUrl } from './env.helpers';
+
+/**
+ * Every environment variable the service reads, grouped by concern. Each group is parsed into one
+ * typed config namespace (see `*.config.ts`); `validateEnvironment` parses them all at start so that
+ * a bad value stops the process with a message naming the variable.
+ */
+export const appEnvSchema = z.object({
+  NODE_ENV: enumVar(['development', 'production', 'test'], 'development'),
+  PORT: intVar(8000, 1, 65535),
+  HOST: optionalString().transform((v) => v ?? '0.0.0.0'),
+  LOG_LEVEL: enumVar(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  LOG_FORMAT: enumVar(['auto', 'json', 'pretty'], 'auto'),
+  CORS_ORIGINS: listVar([]),
+  MAX_BODY_BYTES: intVar(256 * 1024, 1024, 64 * 1024 * 1024),
+  MAX_MESSAGE_CHARS: intVar(32000, 1, 1_000_000),
+  RATE_LIMIT_TTL_MS: intVar(60_000, 1000, 3_600_000),
+  RATE_LIMIT_MAX: intVar(600, 0, 10_000_000),
+  SHUTDOWN_GRACE_MS: intVar(25_000, 0, 600_000),
+});
+
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  DB_MIGRATIONS_RUN: boolVar(true),
+  DB_POOL_SIZE: intVar(10, 1, 500),
+  DB_STATEMENT_TIMEOUT_MS: intVar(30_000, 0, 3_600_000),
+  EMBEDDED_PG_DIR: optionalString().transform((v) => v ?? './.data/postgres'),
+  EMBEDDED_PG_PORT: intVar(54329, 1, 65535),
+});
+
+export const authEnvSchema = z.object({
+  AUTH_JWT_SECRET: optionalString().refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters long (HS256 needs a 256-bit secret)',
+  }),
+  AUTH_JWKS_URL: optionalUrl(['https:', 'http:']),
+  AUTH_ISSUER: optionalString(),
+  AUTH_AUDIENCE: optionalString(),
+});
+
+export const llmEnvSchema = z.object({
+  LLM_PROVIDER: enumVar(['local', 'openai', 'anthropic', 'ollama'], 'local'),
+  LLM_MODEL: optionalString(),
+  OPENAI_BASE_URL: optionalUrl(['https:', 'http:']),
+  OPENAI_API_KEY: optionalString(),
+  ANTHROPIC_API_KEY: optionalString(),
+  OLLAMA_BASE_URL: optionalUrl(['https:', 'http:']),
+  LLM_TIMEOUT_MS: intVar(60_000, 100, 3_600_000),
+  LLM_MAX_HISTORY_TOKENS: intVar(8000, 100, 2_000_000),
+  LLM_MAX_MODEL_CALLS: intVar(8, 1, 100),
+  LLM_MAX_TOOL_CALLS: intVar(16, 0, 500),
+  LOCAL_MODEL_TOKEN_DELAY_MS: intVar(15, 0, 10_000),
+});
+
+export const streamEnvSchema = z.object({
+  STREAM_HEARTBEAT_MS: intVar(15_000, 10, 3_600_000),
+  STREAM_FLUSH_INTERVAL_MS: intVar(0, 0, 10_000),
+  STREAM_MAX_BUFFER_BYTES: intVar(1024 * 1024, 1024, 1024 * 1024 * 1024),
+  STREAM_MAX_CONNECTIONS: intVar(10_000, 1, 1_000_000),
+  STREAM_ON_DISCONNECT: enumVar(['continue', 'cancel'], 'continue'),
+});
+
+/** The breakers the service owns; each reads `CB_<NAME>_*`. */
+export const BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools'] as const;
+/** The name of one circuit breaker. */
+export type BreakerName = (typeof BREAKER_NAMES)[number];
+
+/** Default per-call timeout of each breaker: the dependency's own latency budget. */
+export const DEFAULT_CALL_TIMEOUT_MS: Record<BreakerName, number> = {
+  llm: 60_000,
+  vector_search: 2_000,
+  database: 5_000,
+  tools: 10_000,
+};
+
+function breakerEnvShape(name: BreakerName) {
+  const prefix = `CB_${name.toUpperCase()}_`;
+  return {
+    [`${prefix}FAILURE_THRESHOLD`]: intVar(5, 1, 10_000),
+    [`${prefix}RECOVERY_TIMEOUT_MS`]: intVar(60_000, 1, 86_400_000),
+    [`${prefix}MAX_RECOVERY_TIMEOUT_MS`]: intVar(300_000, 1, 86_400_000),
+    [`${prefix}SUCCESS_THRESHOLD`]: intVar(2, 1, 10_000),
+    [`${prefix}CALL_TIMEOUT_MS`]: intVar(DEFAULT_CALL_TIMEOUT_MS[name], 1, 3_600_000),
+  };
+}
+
+export const resilienceEnvSchema = z.object(
+  Object.assign({}, ...BREAKER_NAMES.map(breakerEnvShape)) as Record<string, ReturnType<typeof intVar>>,
+);
+
+/** Every group, in the order their errors are reported. */
+export const ENV_SCHEMAS = [
+  appEnvSchema,
+  databaseEnvSchema,
+  authEnvSchema,
+  llmEnvSchema,
+  streamEnvSchema,
+  resilienceEnvSchema,
+] as const;

@@ -1,0 +1,9 @@
+export { appConfig, type AppConfig } from './app.config';
+export { authConfig, type AuthConfig } from './auth.config';
+export { databaseConfig, type DatabaseConfig } from './database.config';
+export { llmConfig, type LlmConfig } from './llm.config';
+export { resilienceConfig, type ResilienceConfig, type BreakerConfig } from './resilience.config';
+export { streamConfig, type StreamConfig } from './stream.config';
+export { BREAKER_NAMES, type BreakerName } from './env.schema';
+export { AppConfigModule } from './config.module';
+export { ConfigValidationError, validateEnvironment } from './validate-environment';

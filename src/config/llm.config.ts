@@ -1,0 +1,24 @@
+import { registerAs } from '@nestjs/config';
+import { llmEnvSchema } from './env.schema';
+import { parseEnv } from './validate-environment';
+
+/** The chat model provider and the agent's limits. */
+export const llmConfig = registerAs('llm', () => {
+  const env = parseEnv(llmEnvSchema, process.env);
+  return {
+    provider: env.LLM_PROVIDER,
+    model: env.LLM_MODEL,
+    openaiBaseUrl: env.OPENAI_BASE_URL,
+    openaiApiKey: env.OPENAI_API_KEY,
+    anthropicApiKey: env.ANTHROPIC_API_KEY,
+    ollamaBaseUrl: env.OLLAMA_BASE_URL,
+    timeoutMs: env.LLM_TIMEOUT_MS,
+    maxHistoryTokens: env.LLM_MAX_HISTORY_TOKENS,
+    maxModelCalls: env.LLM_MAX_MODEL_CALLS,
+    maxToolCalls: env.LLM_MAX_TOOL_CALLS,
+    localTokenDelayMs: env.LOCAL_MODEL_TOKEN_DELAY_MS,
+  };
+});
+
+/** The typed `llm` namespace. */
+export type LlmConfig = ReturnType<typeof llmConfig>;

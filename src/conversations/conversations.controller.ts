@@ -1,0 +1,85 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser } from '../auth/auth.decorators';
+import { uuidParam } from '../common/http/uuid-param.pipe';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { ConversationsService } from './conversations.service';
+import {
+  ConversationPage,
+  ConversationResponse,
+  MessagePage,
+} from './dto/conversation.response';
+import { CreateConversationDto } from './dto/create-conversation.dto';
+import { UpdateConversationDto } from './dto/update-conversation.dto';
+import { MessagesService } from './messages.service';
+
+/** CRUD of the caller's conversations and the read side of their messages. */
+@ApiTags('conversations')
+@ApiBearerAuth()
+@ApiNotFoundResponse({ description: 'No such conversation for this user.' })
+@Controller('conversations')
+export class ConversationsController {
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly messages: MessagesService,
+  ) {}
+
+  /** Creates a conversation. */
+  @Post()
+  @ApiCreatedResponse({ type: ConversationResponse })
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateConversationDto) {
+    return this.conversations.create(user.id, body);
+  }
+
+  /** Lists the caller's conversations, newest first. */
+  @Get()
+  @ApiOkResponse({ type: ConversationPage })
+  list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
+    return this.conversations.list(user.id, query);
+  }
+
+  /** Reads one conversation. */
+  @Get(':id')
+  @ApiOkResponse({ type: ConversationResponse })
+  get(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string) {
+    return this.conversations.get(user.id, id);
+  }
+
+  /** Changes the title or metadata. */
+  @Patch(':id')
+  @ApiOkResponse({ type: ConversationResponse })
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: UpdateConversationDto,
+  ) {
+    return this.conversations.update(user.id, id, body);
+  }
+
+  /** Deletes the conversation with its messages and run events. */
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  async remove(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string) {
+    await this.conversations.remove(user.id, id);
+  }
+
+  /** Lists the conversation's messages, oldest first. */
+  @Get(':id/messages')
+  @ApiOkResponse({ type: MessagePage })
+  listMessages(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam()) id: string,
+    @Query() query: PageQueryDto,
+  ) {
+    return this.messages.list(user.id, id, query);
+  }
+}

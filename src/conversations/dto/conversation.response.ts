@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ConversationEntity } from '../conversation.entity';
+import type { MessageEntity, StoredToolCall } from '../message.entity';
+
+/** A conversation as the API shows it. */
+export class ConversationResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) title!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty() message_count!: number;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+
+  /** Maps a stored row to the contract's shape. */
+  static from(entity: ConversationEntity): ConversationResponse {
+    return {
+      id: entity.id,
+      title: entity.title,
+      metadata: entity.metadata,
+      message_count: entity.messageCount,
+      created_at: entity.createdAt.toISOString(),
+      updated_at: entity.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** A message as the API shows it. */
+export class MessageResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['user', 'assistant', 'tool'] }) role!: string;
+  @ApiProperty() content!: string;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) tool_calls?: StoredToolCall[];
+  @ApiPropertyOptional() tool_call_id?: string;
+  @ApiPropertyOptional() tool_name?: string;
+  @ApiProperty() tokens!: number;
+  @ApiProperty({ enum: ['complete', 'partial', 'failed'] }) status!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+
+  /** Maps a stored row to the contract's shape; tool fields appear only when set. */
+  static from(entity: MessageEntity): MessageResponse {
+    return {
+      id: entity.id,
+      role: entity.role,
+      content: entity.content,
+      ...(entity.toolCalls ? { tool_calls: entity.toolCalls } : {}),
+      ...(entity.toolCallId ? { tool_call_id: entity.toolCallId } : {}),
+      ...(entity.toolName ? { tool_name: entity.toolName } : {}),
+      tokens: entity.tokens,
+      status: entity.status,
+      created_at: entity.createdAt.toISOString(),
+    };
+  }
+}
+
+/** A page of conversations. */
+export class ConversationPage {
+  @ApiProperty({ type: [ConversationResponse] }) items!: ConversationResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}
+
+/** A page of messages. */
+export class MessagePage {
+  @ApiProperty({ type: [MessageResponse] }) items!: MessageResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Repository } from 'typeorm';
+import type { Page } from '../common/pagination/cursor-codec';
+import type { PageQueryDto } from '../common/pagination/page-query.dto';
+import { messageCursor } from './conversation-cursor';
+import { ConversationsService } from './conversations.service';
+import { MessageResponse } from './dto/conversation.response';
+import {
+  MessageEntity,
+  type MessageRole,
+  type MessageStatus,
+  type StoredToolCall,
+} from './message.entity';
+
+/** A message to append to a conversation. */
+export interface NewMessage {
+  role: MessageRole;
+  content: string;
+  status?: MessageStatus;
+  tokens?: number;
+  toolCalls?: StoredToolCall[] | null;
+  toolCallId?: string | null;
+  toolName?: string | null;
+  runId?: string | null;
+}
+
+/**
+ * Messages of a conversation: appended with the next per-conversation `seq`, read oldest first.
+ * `conversations.message_count` is kept equal to the number of messages by the same statement that
+ * hands out the `seq`, so the two can never disagree.
+ */
+@Injectable()
+export class MessagesService {
+  constructor(
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    private readonly conversations: ConversationsService,
+  ) {}
+
+  /** The user's conversation's messages, oldest first, by keyset on `seq`. */
+  async list(
+    userId: string,
+    conversationId: string,
+    page: PageQueryDto,
+  ): Promise<Page<MessageResponse>> {
+    await this.conversations.requireOwned(userId, conversationId);
+    const after = page.cursor ? messageCursor.decode(page.cursor).s : 0;
+    const rows = await this.messages
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId AND m.seq > :after', { conversationId, after })
+      .orderBy('m.seq', 'ASC')
+      .limit(page.limit + 1)
+      .getMany();
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((row) => MessageResponse.from(row)),
+      next_cursor: rows.length > page.limit && last ? messageCursor.encode({ s: last.seq }) : null,
+    };
+  }
+
+  /**
+   * Appends messages in order inside the caller's transaction. Bumping `message_count` first takes
+   * the conversation's row lock, so concurrent appends get distinct, gap-free `seq` numbers.
+   */
+  async append(
+    manager: EntityManager,
+    conversationId: string,
+    messages: NewMessage[],
+  ): Promise<MessageEntity[]> {
+    if (messages.length === 0) return [];
+    const bumped = (await manager.query(
+      `UPDATE conversations SET message_count = message_count + $2, updated_at = now()
+       WHERE id = $1 RETURNING message_count`,
+      [conversationId, messages.length],
+    )) as [Array<{ message_count: number }>, number];
+    const count = bumped[0][0]?.message_count;
+    if (count === undefined) throw new Error(`Conversation ${conversationId} vanished`);
+    const firstSeq = count - messages.length + 1;
+    const entities = messages.map((message, index) =>
+      manager.create(MessageEntity, {
+        conversationId,
+        seq: firstSeq + index,
+        role: message.role,
+        content: message.content,
+        status: message.status ?? 'complete',
+        tokens: message.tokens ?? 0,
+        toolCalls: message.toolCalls ?? null,
+        toolCallId: message.toolCallId ?? null,
+        toolName: message.toolName ?? null,
+        runId: message.runId ?? null,
+      }),
+    );
+    return manager.save(MessageEntity, entities);
+  }
+
+  /** Runs `work` in one transaction (used to store a run's messages atomically). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.messages.manager.transaction(work);
+  }
+
+  /** The conversation's whole history, oldest first (the agent's input). */
+  history(conversationId: string): Promise<MessageEntity[]> {
+    return this.messages.find({ where: { conversationId }, order: { seq: 'ASC' } });
+  }
+}

@@ -1,0 +1,4 @@
+import { CreateConversations1764180000000 } from './1764180000000-create-conversations';
+
+/** Every migration, oldest first. `npm run migration:generate` prints the line to add here. */
+export const MIGRATIONS = [CreateConversations1764180000000];
