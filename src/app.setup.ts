@@ -1,11 +1,13 @@
 import { RequestMethod, ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json } from 'express';
 import helmet from 'helmet';
 import { flattenValidationErrors } from './common/errors/validation-errors';
 import { ValidationFailedException } from './common/errors/domain.exception';
 import { appConfig, type AppConfig } from './config';
+import { assignRequestId } from './logging/request-id';
 
 /** The prefix of every API route; health, metrics and docs stay at the root for probes. */
 export const API_PREFIX = 'api/v1';
@@ -19,6 +21,10 @@ export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
 
   express.disable('x-powered-by');
+  express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+    assignRequestId(request, response);
+    next();
+  });
   // JSON only, bounded: over the limit is a 413 problem (see ProblemDetailsFilter).
   express.use(json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
   express.use(helmet({ contentSecurityPolicy: false }));
@@ -39,6 +45,7 @@ export function configureApp(app: INestApplication): void {
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
+      stopAtFirstError: true,
       transform: true,
       exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
     }),

@@ -2,21 +2,42 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
-import { appConfig, type AppConfig, ConfigValidationError } from './config';
+import { appConfig, type AppConfig, ConfigValidationError, loadAndValidateEnvironment } from './config';
 
 async function bootstrap(): Promise<void> {
+  loadAndValidateEnvironment();
+  // Imported after validation: importing AppModule runs @nestjs/config, which would report a bad
+  // value with a stack trace of its own.
+  const { AppModule } = await import('./app.module');
+  const { configureApp } = await import('./app.setup');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bufferLogs: true,
     bodyParser: false,
+    // Throw start-up errors to the handler below instead of aborting the process.
+    abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   configureApp(app);
   const config = app.get<AppConfig>(appConfig.KEY);
+
+  // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after
+  // closing, so a clean shutdown would look like a crash (exit 143). A second signal forces exit.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received: shutting down`);
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(error, 'Shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+
   await app.listen(config.port, config.host);
-  app.get(Logger).log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
+  logger.log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
 }
 
 bootstrap().catch((error: unknown) => {
@@ -24,7 +45,9 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

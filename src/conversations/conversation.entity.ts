@@ -13,7 +13,7 @@ export class ConversationEntity {
   @Column({ type: 'varchar', length: 500, nullable: true })
   title!: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata!: Record<string, unknown>;
 
   @Column({ name: 'message_count', type: 'integer', default: 0 })

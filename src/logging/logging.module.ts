@@ -1,21 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { appConfig, type AppConfig } from '../config';
+import { assignRequestId } from './request-id';
 
-// A caller's id is echoed only when it is short and plain, so it cannot inject into headers or logs.
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
-
-/** Takes the caller's `X-Request-Id` or makes a UUID, and echoes it on the response. */
-export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
-  const header = request.headers['x-request-id'];
-  const candidate = Array.isArray(header) ? header[0] : header;
-  const id = candidate && SAFE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
-  response.setHeader('X-Request-Id', id);
-  return id;
-}
 
 /**
  * Structured logs with `nestjs-pino`: JSON in production, pretty in development, the request id on

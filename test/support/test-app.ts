@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SignJWT } from 'jose';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
 import {
   ADMIN_URL_VARIABLE,
   TEMPLATE_VARIABLE,
@@ -56,8 +58,8 @@ export async function cloneTestDatabase(): Promise<{ url: string; drop(): Promis
  * Boots the real AppModule, configured exactly as `main.ts` does, against a fresh clone of the
  * migrated template. `env` adds or overrides environment variables for this app.
  *
- * Note: @nestjs/config validates the environment once, when AppModule is first imported in a spec
- * file; namespaces (ports, auth, limits…) are read again for every app, so apps in one file may differ.
+ * Config namespaces (auth, limits, streaming…) are read from `process.env` whenever an app is
+ * built, so apps in one file may differ. (@nestjs/config's `validate` ran once, at import.)
  */
 export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
   const database = await cloneTestDatabase();
@@ -72,8 +74,6 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   });
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
 
-  const { AppModule } = await import('../../src/app.module');
-  const { configureApp } = await import('../../src/app.setup');
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     bodyParser: false,
