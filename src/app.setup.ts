@@ -26,7 +26,9 @@ export function configureApp(app: INestApplication): void {
     next();
   });
   // JSON only, bounded: over the limit is a 413 problem (see ProblemDetailsFilter).
-  express.use(json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  express.use(
+    json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }),
+  );
   express.use(helmet({ contentSecurityPolicy: false }));
   express.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,

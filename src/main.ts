@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { appConfig, type AppConfig, ConfigValidationError, loadAndValidateEnvironment } from './config';
+import {
+  appConfig,
+  type AppConfig,
+  ConfigValidationError,
+  loadAndValidateEnvironment,
+} from './config';
 
 async function bootstrap(): Promise<void> {
   loadAndValidateEnvironment();

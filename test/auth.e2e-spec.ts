@@ -25,14 +25,25 @@ describe('Auth with an HS256 secret (e2e)', () => {
   });
 
   it.each([
-    ['a non-bearer scheme', () => Promise.resolve(`Basic ${Buffer.from('a:b').toString('base64')}`)],
+    [
+      'a non-bearer scheme',
+      () => Promise.resolve(`Basic ${Buffer.from('a:b').toString('base64')}`),
+    ],
     ['a malformed token', () => Promise.resolve('Bearer not.a.jwt')],
-    ['an expired token', async () => `Bearer ${await tokenFor('erin', { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`],
+    [
+      'an expired token',
+      async () =>
+        `Bearer ${await tokenFor('erin', { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`,
+    ],
     [
       'a token signed with another secret (forged)',
-      async () => `Bearer ${await tokenFor('erin', { secret: 'another-secret-that-is-32-chars-long!!' })}`,
+      async () =>
+        `Bearer ${await tokenFor('erin', { secret: 'another-secret-that-is-32-chars-long!!' })}`,
     ],
-    ['an unsigned token (alg none)', () => Promise.resolve(`Bearer ${new UnsecuredJWT({ sub: 'erin' }).encode()}`)],
+    [
+      'an unsigned token (alg none)',
+      () => Promise.resolve(`Bearer ${new UnsecuredJWT({ sub: 'erin' }).encode()}`),
+    ],
     [
       'a token without sub',
       async () =>
@@ -45,12 +56,16 @@ describe('Auth with an HS256 secret (e2e)', () => {
       'a token whose signature was tampered with',
       async () => {
         const [header, , signature] = (await tokenFor('erin')).split('.');
-        const payload = Buffer.from(JSON.stringify({ sub: 'mallory', exp: 9999999999 })).toString('base64url');
+        const payload = Buffer.from(JSON.stringify({ sub: 'mallory', exp: 9999999999 })).toString(
+          'base64url',
+        );
         return `Bearer ${header}.${payload}.${signature}`;
       },
     ],
   ])('answers 401 for %s', async (_, header) => {
-    const res = await request(t.server).get(LIST).set('Authorization', await header());
+    const res = await request(t.server)
+      .get(LIST)
+      .set('Authorization', await header());
     expectProblem(res, 401, 'unauthorized');
   });
 

@@ -119,7 +119,9 @@ describe('Bad input is refused clearly and loses nothing (e2e)', () => {
     const made = await request(t.server).get('/health');
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
-    const unsafe = await request(t.server).get('/health').set('X-Request-Id', 'bad id\twith spaces');
+    const unsafe = await request(t.server)
+      .get('/health')
+      .set('X-Request-Id', 'bad id\twith spaces');
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -139,7 +141,8 @@ describe('Rate limits and CORS (e2e)', () => {
 
   it('answers 429 with Retry-After past the per-user limit, counting users apart', async () => {
     const gina = `Bearer ${await tokenFor('gina')}`;
-    for (let i = 0; i < 3; i++) await request(t.server).get(LIST).set('Authorization', gina).expect(200);
+    for (let i = 0; i < 3; i++)
+      await request(t.server).get(LIST).set('Authorization', gina).expect(200);
     const limited = await request(t.server).get(LIST).set('Authorization', gina);
     expectProblem(limited, 429, 'rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);

@@ -58,7 +58,11 @@ describe('Conversations (e2e)', () => {
       .set('Authorization', alice)
       .send({ title: 'Lisbon', metadata: { tag: 'holiday', days: 4 } })
       .expect(200);
-    expect(patched.body).toMatchObject({ id, title: 'Lisbon', metadata: { tag: 'holiday', days: 4 } });
+    expect(patched.body).toMatchObject({
+      id,
+      title: 'Lisbon',
+      metadata: { tag: 'holiday', days: 4 },
+    });
     expect(Date.parse(patched.body.updated_at)).toBeGreaterThanOrEqual(
       Date.parse(created.body.updated_at),
     );
@@ -71,8 +75,13 @@ describe('Conversations (e2e)', () => {
     expect(cleared.body.title).toBeNull();
     expect(cleared.body.metadata).toEqual({ tag: 'holiday', days: 4 });
 
-    await request(t.server).delete(`/api/v1/conversations/${id}`).set('Authorization', alice).expect(204);
-    const gone = await request(t.server).get(`/api/v1/conversations/${id}`).set('Authorization', alice);
+    await request(t.server)
+      .delete(`/api/v1/conversations/${id}`)
+      .set('Authorization', alice)
+      .expect(204);
+    const gone = await request(t.server)
+      .get(`/api/v1/conversations/${id}`)
+      .set('Authorization', alice);
     expectProblem(gone, 404, 'conversation_not_found');
     const again = await request(t.server)
       .delete(`/api/v1/conversations/${id}`)
@@ -280,10 +289,16 @@ describe('Conversations (e2e)', () => {
     it('deletes messages with their conversation', async () => {
       const id = (await create(alice)).body.id as string;
       await appendMessages(id, 3);
-      await request(t.server).delete(`/api/v1/conversations/${id}`).set('Authorization', alice).expect(204);
+      await request(t.server)
+        .delete(`/api/v1/conversations/${id}`)
+        .set('Authorization', alice)
+        .expect(204);
       const db = new Client({ connectionString: t.databaseUrl });
       await db.connect();
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [id]);
+      const { rows } = await db.query(
+        'SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1',
+        [id],
+      );
       await db.end();
       expect(rows[0].n).toBe(0);
     });
@@ -310,21 +325,26 @@ describe('Conversations (e2e)', () => {
       ['patch', 'patch', ''],
       ['delete', 'delete', ''],
       ['list messages', 'get', '/messages'],
-    ] as const)('answers 404 to another user on %s, exactly as for an unknown id', async (_, method, suffix) => {
-      const other = await request(t.server)
-        [method](`/api/v1/conversations/${aliceId}${suffix}`)
-        .set('Authorization', bob)
-        .send(method === 'patch' ? { title: 'hijack' } : undefined);
-      const unknown = await request(t.server)
-        [method](`/api/v1/conversations/00000000-0000-4000-8000-000000000000${suffix}`)
-        .set('Authorization', bob)
-        .send(method === 'patch' ? { title: 'hijack' } : undefined);
-      expectProblem(other, 404, 'conversation_not_found');
-      expect({ ...other.body, instance: '' }).toEqual({ ...unknown.body, instance: '' });
-    });
+    ] as const)(
+      'answers 404 to another user on %s, exactly as for an unknown id',
+      async (_, method, suffix) => {
+        const other = await request(t.server)
+          [method](`/api/v1/conversations/${aliceId}${suffix}`)
+          .set('Authorization', bob)
+          .send(method === 'patch' ? { title: 'hijack' } : undefined);
+        const unknown = await request(t.server)
+          [method](`/api/v1/conversations/00000000-0000-4000-8000-000000000000${suffix}`)
+          .set('Authorization', bob)
+          .send(method === 'patch' ? { title: 'hijack' } : undefined);
+        expectProblem(other, 404, 'conversation_not_found');
+        expect({ ...other.body, instance: '' }).toEqual({ ...unknown.body, instance: '' });
+      },
+    );
 
     it("does not list another user's conversations and leaves them untouched", async () => {
-      const list = await request(t.server).get('/api/v1/conversations?limit=100').set('Authorization', bob);
+      const list = await request(t.server)
+        .get('/api/v1/conversations?limit=100')
+        .set('Authorization', bob);
       expect(list.body.items.map((c: { id: string }) => c.id)).not.toContain(aliceId);
       const mine = await request(t.server)
         .get(`/api/v1/conversations/${aliceId}`)

@@ -2,7 +2,12 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/typeorm-options';
 import { runMigrationsLocked } from '../src/database/migration-runner';
 import { MIGRATIONS } from '../src/database/migrations';
-import { ADMIN_URL_VARIABLE, uniqueDatabaseName, withAdminClient, withDatabase } from './setup/test-database';
+import {
+  ADMIN_URL_VARIABLE,
+  uniqueDatabaseName,
+  withAdminClient,
+  withDatabase,
+} from './setup/test-database';
 
 describe('Migrations', () => {
   const adminUrl = () => process.env[ADMIN_URL_VARIABLE]!;
@@ -13,20 +18,26 @@ describe('Migrations', () => {
     name = uniqueDatabaseName('agent_test_migrations');
     await withAdminClient(adminUrl(), (client) => client.query(`CREATE DATABASE "${name}"`));
     dataSource = new DataSource(
-      buildDataSourceOptions({ url: withDatabase(adminUrl(), name), poolSize: 3, statementTimeoutMs: 0 }),
+      buildDataSourceOptions({
+        url: withDatabase(adminUrl(), name),
+        poolSize: 3,
+        statementTimeoutMs: 0,
+      }),
     );
     await dataSource.initialize();
   });
   afterAll(async () => {
     await dataSource.destroy();
-    await withAdminClient(adminUrl(), (client) => client.query(`DROP DATABASE "${name}" WITH (FORCE)`));
+    await withAdminClient(adminUrl(), (client) =>
+      client.query(`DROP DATABASE "${name}" WITH (FORCE)`),
+    );
   });
 
   const tables = async () =>
     (
-      (await dataSource.query(
+      await dataSource.query<Array<{ table_name: string }>>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
-      )) as Array<{ table_name: string }>
+      )
     ).map((row) => row.table_name);
 
   it('applies every migration to an empty database, concurrently safe, and reverts them all', async () => {
@@ -38,13 +49,16 @@ describe('Migrations', () => {
     ]);
     expect(first.length + second.length).toBe(MIGRATIONS.length);
     expect(await dataSource.showMigrations()).toBe(false);
-    expect(await tables()).toEqual(expect.arrayContaining(['conversations', 'messages', 'schema_migrations']));
+    expect(await tables()).toEqual(
+      expect.arrayContaining(['conversations', 'messages', 'schema_migrations']),
+    );
 
     // The entities describe exactly the schema the migrations build: nothing left to generate.
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
 
-    for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < MIGRATIONS.length; i++)
+      await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await tables()).toEqual(['schema_migrations']);
   });
 });

@@ -27,10 +27,14 @@ describe('Starting the server process', () => {
       startServerProcess({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1:1/x' }),
     ];
     expect(await badPort.exited).toBe(1);
-    expect(badPort.output()).toContain('PORT: must be an integer between 1 and 65535, got "eighty"');
+    expect(badPort.output()).toContain(
+      'PORT: must be an integer between 1 and 65535, got "eighty"',
+    );
     expect(badPort.output()).not.toMatch(/\n\s+at /);
     expect(await production.exited).toBe(1);
-    expect(production.output()).toMatch(/AUTH_JWT_SECRET: auth must be configured when NODE_ENV=production/);
+    expect(production.output()).toMatch(
+      /AUTH_JWT_SECRET: auth must be configured when NODE_ENV=production/,
+    );
   });
 
   it('starts on embedded defaults with no DATABASE_URL, keeps data, and stops its PostgreSQL on SIGTERM', async () => {

@@ -6,7 +6,7 @@ export interface AuthUser {
 }
 
 /** The user every request acts as when no auth is configured (development only). */
-export const LOCAL_USER: AuthUser = Object.freeze({ id: 'local', roles: ['admin'] }) as AuthUser;
+export const LOCAL_USER: AuthUser = Object.freeze({ id: 'local', roles: ['admin'] });
 
 /** Whether the user may call admin endpoints. */
 export function isAdmin(user: AuthUser): boolean {

@@ -27,7 +27,10 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     request.user = await this.authenticate(request);
 
-    if (this.reflector.getAllAndOverride<boolean>(IS_ADMIN_ONLY, targets) && !isAdmin(request.user)) {
+    if (
+      this.reflector.getAllAndOverride<boolean>(IS_ADMIN_ONLY, targets) &&
+      !isAdmin(request.user)
+    ) {
       throw new DomainException(ErrorCode.Forbidden, 403, 'This endpoint needs the admin role.');
     }
     return true;

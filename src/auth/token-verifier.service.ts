@@ -77,7 +77,8 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     return `The token's "${error.claim}" claim is not accepted.`;
   }
-  if (error instanceof joseErrors.JWKSTimeout) return 'The signing keys could not be fetched in time.';
+  if (error instanceof joseErrors.JWKSTimeout)
+    return 'The signing keys could not be fetched in time.';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'No key matches the token.';
   return 'The token is invalid.';
 }

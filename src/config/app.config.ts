@@ -6,7 +6,9 @@ import { parseEnv } from './validate-environment';
 
 // package.json sits two levels up from both src/config and dist/config.
 const packageVersion = (
-  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  }
 ).version;
 
 /** Process-wide settings: listen address, logging, request limits, shutdown. */

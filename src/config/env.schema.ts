@@ -85,7 +85,10 @@ function breakerEnvShape(name: BreakerName) {
 }
 
 export const resilienceEnvSchema = z.object(
-  Object.assign({}, ...BREAKER_NAMES.map(breakerEnvShape)) as Record<string, ReturnType<typeof intVar>>,
+  Object.assign({}, ...BREAKER_NAMES.map(breakerEnvShape)) as Record<
+    string,
+    ReturnType<typeof intVar>
+  >,
 );
 
 /** Every group, in the order their errors are reported. */

@@ -12,11 +12,7 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ConversationsService } from './conversations.service';
-import {
-  ConversationPage,
-  ConversationResponse,
-  MessagePage,
-} from './dto/conversation.response';
+import { ConversationPage, ConversationResponse, MessagePage } from './dto/conversation.response';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 import { MessagesService } from './messages.service';

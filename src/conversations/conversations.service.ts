@@ -73,7 +73,8 @@ export class ConversationsService {
     const changes: QueryDeepPartialEntity<ConversationEntity> = {};
     if (body.title !== undefined) changes.title = body.title;
     // jsonb is written whole; TypeORM's deep-partial type cannot express an open JSON object.
-    if (body.metadata !== undefined) changes.metadata = body.metadata as QueryDeepPartialEntity<object>;
+    if (body.metadata !== undefined)
+      changes.metadata = body.metadata as QueryDeepPartialEntity<object>;
     const result = await this.conversations
       .createQueryBuilder()
       .update(ConversationEntity)

@@ -69,11 +69,11 @@ export class MessagesService {
     messages: NewMessage[],
   ): Promise<MessageEntity[]> {
     if (messages.length === 0) return [];
-    const bumped = (await manager.query(
+    const bumped = await manager.query<[Array<{ message_count: number }>, number]>(
       `UPDATE conversations SET message_count = message_count + $2, updated_at = now()
        WHERE id = $1 RETURNING message_count`,
       [conversationId, messages.length],
-    )) as [Array<{ message_count: number }>, number];
+    );
     const count = bumped[0][0]?.message_count;
     if (count === undefined) throw new Error(`Conversation ${conversationId} vanished`);
     const firstSeq = count - messages.length + 1;

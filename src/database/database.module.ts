@@ -2,7 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config';
 import { DatabaseLifecycleService } from './database-lifecycle.service';
-import { DATABASE_LOCATION, resolveDatabaseLocation, type DatabaseLocation } from './database-location';
+import {
+  DATABASE_LOCATION,
+  resolveDatabaseLocation,
+  type DatabaseLocation,
+} from './database-location';
 import { buildDataSourceOptions } from './typeorm-options';
 
 /** Resolves the database (external or embedded) once and hands it to TypeORM. */

@@ -54,7 +54,8 @@ export async function startEmbeddedPostgres(
     // Listen on loopback only and skip the Unix socket, so we never collide with a system server.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (message: unknown) => options.onLog?.(String(message).trimEnd()),
-    onError: (error: unknown) => options.onLog?.(String(error instanceof Error ? error.message : error)),
+    onError: (error: unknown) =>
+      options.onLog?.(String(error instanceof Error ? error.message : error)),
   });
 
   if (!existsSync(join(dir, 'PG_VERSION'))) {

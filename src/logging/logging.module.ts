@@ -17,19 +17,29 @@ const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => {
         const pretty =
-          config.logFormat === 'pretty' || (config.logFormat === 'auto' && config.nodeEnv === 'development');
+          config.logFormat === 'pretty' ||
+          (config.logFormat === 'auto' && config.nodeEnv === 'development');
         return {
           pinoHttp: {
             level: config.logLevel,
             genReqId: assignRequestId,
             customProps: (request: IncomingMessage) => ({ request_id: request.id }),
             redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                'res.headers["set-cookie"]',
+              ],
               censor: '[redacted]',
             },
-            autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? '') },
+            autoLogging: {
+              ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? ''),
+            },
             transport: pretty
-              ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+              ? {
+                  target: 'pino-pretty',
+                  options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+                }
               : undefined,
           },
         };

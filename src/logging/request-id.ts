@@ -9,7 +9,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * then reuses it.
  */
 export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
-  if (request.id !== undefined) return String(request.id);
+  if (typeof request.id === 'string') return request.id;
   const header = request.headers['x-request-id'];
   const candidate = Array.isArray(header) ? header[0] : header;
   const id = candidate && SAFE_REQUEST_ID.test(candidate) ? candidate : randomUUID();

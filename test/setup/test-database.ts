@@ -14,7 +14,10 @@ export function withDatabase(url: string, database: string): string {
 }
 
 /** Runs `work` with a client on the server's maintenance connection. */
-export async function withAdminClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  url: string,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

@@ -83,7 +83,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   await app.listen(0, '127.0.0.1');
   process.env = previous;
 
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server: import('node:http').Server = app.getHttpServer();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -89,7 +89,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (!response.writableEnded) response.end();
       return;
     }
-    const requestId = String(request.id ?? '');
+    const requestId = typeof request.id === 'string' ? request.id : '';
     for (const [name, value] of Object.entries(mapped.headers ?? {})) {
       response.setHeader(name, value);
     }
@@ -131,7 +131,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (status === 400 && exception.cause instanceof SyntaxError) {
       return { status, code: ErrorCode.BadRequest, detail: 'The body is not valid JSON.' };
     }
-    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+    const code =
+      CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
     const detail =
       status === 429
         ? 'Too many requests; retry after the time in Retry-After.'

@@ -17,8 +17,7 @@ export function IsMetadataObject(options?: ValidationOptions) {
           value !== null &&
           !Array.isArray(value) &&
           Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES,
-        defaultMessage: () =>
-          `must be a JSON object of at most ${MAX_METADATA_BYTES} bytes`,
+        defaultMessage: () => `must be a JSON object of at most ${MAX_METADATA_BYTES} bytes`,
       },
     });
 }

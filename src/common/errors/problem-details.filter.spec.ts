@@ -1,0 +1,135 @@
+import {
+  BadRequestException,
+  HttpException,
+  NotFoundException,
+  ServiceUnavailableException,
+  type ArgumentsHost,
+} from '@nestjs/common';
+import { DomainException, ErrorCode } from './domain.exception';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+function fakeHost(headersSent = false) {
+  const response = {
+    headersSent,
+    writableEnded: false,
+    statusCode: 0,
+    headers: {} as Record<string, string>,
+    body: '',
+    contentType: '',
+    ended: false,
+    setHeader(name: string, value: string) {
+      this.headers[name] = value;
+    },
+    status(code: number) {
+      this.statusCode = code;
+      return this;
+    },
+    type(value: string) {
+      this.contentType = value;
+      return this;
+    },
+    send(body: string) {
+      this.body = body;
+      return this;
+    },
+    end() {
+      this.ended = true;
+    },
+  };
+  const host = {
+    switchToHttp: () => ({ getRequest: () => ({ id: 'req-1' }), getResponse: () => response }),
+  } as unknown as ArgumentsHost;
+  return { host, response, json: () => JSON.parse(response.body) as Record<string, unknown> };
+}
+
+describe('ProblemDetailsFilter', () => {
+  const filter = new ProblemDetailsFilter();
+
+  it('answers a domain exception with its status, code, field errors and headers', () => {
+    const { host, response, json } = fakeHost();
+    filter.catch(
+      new DomainException(ErrorCode.RunActive, 409, 'A run is active.', {
+        headers: { 'Retry-After': '2' },
+        errors: [{ field: 'content', message: 'x' }],
+      }),
+      host,
+    );
+    expect(response.statusCode).toBe(409);
+    expect(response.contentType).toBe('application/problem+json');
+    expect(response.headers['Retry-After']).toBe('2');
+    expect(json()).toEqual({
+      type: 'urn:agent-server:problem:run_active',
+      title: 'Conflict',
+      status: 409,
+      detail: 'A run is active.',
+      instance: 'req-1',
+      code: 'run_active',
+      errors: [{ field: 'content', message: 'x' }],
+    });
+  });
+
+  it('answers unknown errors with a 500 that leaks nothing', () => {
+    const { host, response, json } = fakeHost();
+    filter.catch(new Error('password=hunter2 at db.internal:5432'), host);
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('hunter2');
+    expect(json().code).toBe('internal_error');
+  });
+
+  it.each([
+    [new NotFoundException('Cannot GET /nope'), 404, 'route_not_found'],
+    [new NotFoundException('Gone'), 404, 'not_found'],
+    [new BadRequestException('bad'), 400, 'bad_request'],
+    [
+      new BadRequestException('x', { cause: new SyntaxError('Unexpected token') }),
+      400,
+      'bad_request',
+    ],
+    [new HttpException('slow down', 429), 429, 'rate_limited'],
+    [new ServiceUnavailableException('db down at 10.0.0.3'), 503, 'service_unavailable'],
+    [new HttpException('teapot', 418), 418, 'bad_request'],
+    [new HttpException('gateway', 502), 502, 'internal_error'],
+  ])('maps %p to %i %s', (exception, status, code) => {
+    const { host, response, json } = fakeHost();
+    filter.catch(exception, host);
+    expect(response.statusCode).toBe(status);
+    expect(json().code).toBe(code);
+    if (status >= 500) expect(json().detail).not.toContain('10.0.0.3');
+  });
+
+  it.each([
+    [{ type: 'entity.too.large', status: 413, expose: true }, 413, 'payload_too_large'],
+    [{ type: 'entity.parse.failed', status: 400, expose: true }, 400, 'bad_request'],
+    [{ type: 'charset.unsupported', status: 415, expose: true }, 415, 'unsupported_media_type'],
+    [{ type: 'request.aborted', status: 400, expose: true }, 400, 'bad_request'],
+    [{ type: 'stream.not.readable', status: 500, expose: false }, 500, 'internal_error'],
+  ])('maps body-parser error %j', (error, status, code) => {
+    const { host, response, json } = fakeHost();
+    filter.catch(error, host);
+    expect(response.statusCode).toBe(status);
+    expect(json().code).toBe(code);
+  });
+
+  it('uses an error that describes itself as HTTP', () => {
+    const { host, response, json } = fakeHost();
+    const error = Object.assign(new Error('open'), {
+      toHttp: () => ({
+        status: 503,
+        code: 'llm_unavailable',
+        detail: 'The model is unavailable.',
+        headers: { 'Retry-After': '30' },
+      }),
+    });
+    filter.catch(error, host);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['Retry-After']).toBe('30');
+    expect(json().code).toBe('llm_unavailable');
+  });
+
+  it('only ends the response when a stream already sent its headers', () => {
+    const { host, response } = fakeHost(true);
+    filter.catch(new Error('mid-stream'), host);
+    expect(response.ended).toBe(true);
+    expect(response.body).toBe('');
+  });
+});
