@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { ResilienceHttpModule } from './resilience/resilience-http.module';
 
 /** The whole service. Guards run in the order listed: auth first, then the per-user rate limit. */
 @Module({
@@ -17,6 +18,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     DatabaseModule,
     AuthModule,
     RateLimitModule,
+    ResilienceHttpModule,
     HealthModule,
     ConversationsModule,
   ],

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { STANDARD_BREAKER_NAMES } from './breaker-settings';
+import { CircuitBreaker, type Callee, type ExecuteOptions } from './circuit-breaker';
+import type { CircuitBreakerSnapshot } from './circuit-breaker-snapshot';
+import { RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience-settings';
+import { UnknownBreakerError } from './unknown-breaker.error';
+
+/**
+ * Owns every circuit breaker of the process, by name. A singleton: breakers must see every call
+ * to their dependency, so they are never request-scoped or created per use.
+ */
+@Injectable()
+export class CircuitBreakerRegistry {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(@Optional() @Inject(RESILIENCE_SETTINGS) settings: ResilienceSettings | null = null) {
+    const { breakers = {}, classifiers = {}, historyLimit, clock } = settings ?? {};
+    const names = new Set<string>([...STANDARD_BREAKER_NAMES, ...Object.keys(breakers)]);
+    for (const name of Object.keys(classifiers)) {
+      // A classifier for a breaker that does not exist is a typo that would silently do nothing.
+      if (!names.has(name)) {
+        throw new UnknownBreakerError(name, [...names]);
+      }
+    }
+    for (const name of names) {
+      this.breakers.set(
+        name,
+        new CircuitBreaker({
+          name,
+          settings: breakers[name],
+          classifyError: classifiers[name],
+          historyLimit,
+          clock,
+        }),
+      );
+    }
+  }
+
+  /** The breaker called `name`; throws {@link UnknownBreakerError} if there is none. */
+  get(name: string): CircuitBreaker {
+    const breaker = this.breakers.get(name);
+    if (breaker === undefined) {
+      throw new UnknownBreakerError(name, [...this.breakers.keys()]);
+    }
+    return breaker;
+  }
+
+  /** True if a breaker called `name` exists. */
+  has(name: string): boolean {
+    return this.breakers.has(name);
+  }
+
+  /** Every breaker, standard ones first. */
+  list(): CircuitBreaker[] {
+    return [...this.breakers.values()];
+  }
+
+  /** Snapshots of every breaker, for `GET /resilience/circuit-breakers`. */
+  snapshots(): CircuitBreakerSnapshot[] {
+    return this.list().map((breaker) => breaker.snapshot());
+  }
+
+  /**
+   * Runs `fn` through the breaker called `name`; see {@link CircuitBreaker.execute}. An unknown
+   * name rejects with {@link UnknownBreakerError} rather than throwing, like every other failure.
+   */
+  execute<T>(name: string, fn: Callee<T>, options?: ExecuteOptions): Promise<T> {
+    const breaker = this.breakers.get(name);
+    if (breaker === undefined) {
+      return Promise.reject(new UnknownBreakerError(name, [...this.breakers.keys()]));
+    }
+    return breaker.execute(fn, options);
+  }
+
+  /** Closes the breaker and zeroes its counts; returns its snapshot, now CLOSED. */
+  reset(name: string): CircuitBreakerSnapshot {
+    const breaker = this.get(name);
+    breaker.reset();
+    return breaker.snapshot();
+  }
+
+  /** Holds the breaker OPEN until {@link reset}; returns its snapshot. */
+  isolate(name: string): CircuitBreakerSnapshot {
+    const breaker = this.get(name);
+    breaker.isolate();
+    return breaker.snapshot();
+  }
+}

@@ -1,0 +1,25 @@
+import * as resilience from './index';
+
+describe('resilience public API', () => {
+  it('exports what other modules build on', () => {
+    expect(Object.keys(resilience)).toEqual(
+      expect.arrayContaining([
+        'CircuitBreaker',
+        'CircuitBreakerRegistry',
+        'CircuitBreakerInterceptor',
+        'UseCircuitBreaker',
+        'ResilienceModule',
+        'RESILIENCE_SETTINGS',
+        'CircuitOpenError',
+        'CallTimeoutError',
+        'UnknownBreakerError',
+        'InvalidBreakerSettingsError',
+        'classifyError',
+        'resolveBreakerSettings',
+        'DEFAULT_CALL_TIMEOUTS_MS',
+        'STANDARD_BREAKER_NAMES',
+        'systemClock',
+      ]),
+    );
+  });
+});

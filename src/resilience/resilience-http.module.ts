@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { resilienceConfig, type ResilienceConfig } from '../config';
+import { ResilienceController } from './resilience.controller';
+import { ResilienceModule } from './resilience.module';
+
+/** The breakers configured from `CB_<NAME>_*`, and their admin endpoints. */
+@Module({
+  imports: [
+    ResilienceModule.forRootAsync({
+      inject: [resilienceConfig.KEY],
+      useFactory: (config: ResilienceConfig) => ({ breakers: config.breakers }),
+    }),
+  ],
+  controllers: [ResilienceController],
+})
+export class ResilienceHttpModule {}
