@@ -1,0 +1,165 @@
+import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { evaluateExpression, ExpressionError } from '../tools/expression-parser';
+import { TOOL_NAMES } from '../tools/tool-names';
+
+/** What the local model answers: a tool call, or text. */
+export type LocalReply =
+  | { kind: 'tool_call'; name: string; args: Record<string, unknown> }
+  | { kind: 'text'; text: string };
+
+/** The opening of every plain answer; the user's words follow, so long inputs give long answers. */
+export const LOCAL_ANSWER_PREAMBLE = 'This is the local development model. You said:';
+
+const SEARCH_VERB = /\b(?:search|look\s*up|find)\b/i;
+const KNOWLEDGE_BASE = /\b(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b/i;
+/** "search the knowledge base for refunds" -> "refunds". */
+const QUERY_AFTER_KB =
+  /(?:search|look\s*up|find)\b(?:\s+(?:in|through))?(?:\s+the)?\s+(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b\s*(?:for|about|on|regarding)?\s*(.*)$/i;
+/** "search for refunds in the knowledge base" -> "refunds". */
+const QUERY_BEFORE_KB =
+  /(?:search|look\s*up|find)\s+(?:for\s+)?(.+?)\s+in\s+(?:the\s+)?(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b/i;
+const TIME_QUESTION =
+  /\b(?:what time|current time|time is it|time now|what(?:'s| is) the date|today's date|current date|what day is)\b/i;
+const TIME_ZONE = /\b([A-Z][A-Za-z_]+\/[A-Z][A-Za-z_]+(?:\/[A-Z][A-Za-z_]+)?)\b|\b(UTC)\b/;
+const ARITHMETIC_RUN = /[\d.+\-*/%^()\s]+/g;
+const BINARY_OPERATION = /[\d.)]\s*[-+*/%^]\s*[-+(\d.]/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Decides the local model's next reply from the conversation: answer from the tool results that
+ * follow its last tool call, or else read the latest user message and call a tool it names, or
+ * else echo. Pure and deterministic.
+ *
+ * @param toolNames the tools bound to the model for this call
+ */
+export function planLocalReply(
+  messages: readonly BaseMessage[],
+  toolNames: ReadonlySet<string>,
+): LocalReply {
+  const last = messages.at(-1);
+  if (last && ToolMessage.isInstance(last)) {
+    return { kind: 'text', text: answerFromToolResults(trailingToolMessages(messages)) };
+  }
+  const userText = [...messages].reverse().find((m) => HumanMessage.isInstance(m))?.text ?? '';
+
+  if (toolNames.has(TOOL_NAMES.searchKnowledgeBase) && asksToSearch(userText)) {
+    return {
+      kind: 'tool_call',
+      name: TOOL_NAMES.searchKnowledgeBase,
+      args: { query: searchQuery(userText) },
+    };
+  }
+  if (toolNames.has(TOOL_NAMES.currentTime) && TIME_QUESTION.test(userText)) {
+    const zone = TIME_ZONE.exec(userText);
+    const timezone = zone?.[1] ?? zone?.[2];
+    return { kind: 'tool_call', name: TOOL_NAMES.currentTime, args: timezone ? { timezone } : {} };
+  }
+  const expression = toolNames.has(TOOL_NAMES.calculator) ? findExpression(userText) : undefined;
+  if (expression) return { kind: 'tool_call', name: TOOL_NAMES.calculator, args: { expression } };
+
+  const words = userText.trim().split(/\s+/).filter(Boolean);
+  return { kind: 'text', text: `${LOCAL_ANSWER_PREAMBLE} ${words.join(' ') || '(nothing)'}` };
+}
+
+function asksToSearch(text: string): boolean {
+  return SEARCH_VERB.test(text) && KNOWLEDGE_BASE.test(text);
+}
+
+function searchQuery(text: string): string {
+  const query = (QUERY_BEFORE_KB.exec(text)?.[1] ?? QUERY_AFTER_KB.exec(text)?.[1] ?? '')
+    .replace(/[\s?!.]+$/, '')
+    .trim();
+  return query || text.trim();
+}
+
+/**
+ * Finds the longest run of the message that is arithmetic with at least one operation, e.g.
+ * "12 * (3 + 4)" in "what is 12 * (3 + 4)?". Parentheses of the sentence around it are shed.
+ */
+export function findExpression(text: string): string | undefined {
+  let best: string | undefined;
+  for (const [run] of text.matchAll(ARITHMETIC_RUN)) {
+    const trimmed = run.trim();
+    const variants = [
+      trimmed,
+      trimmed.replace(/^[\s(]+/, ''),
+      trimmed.replace(/[\s)]+$/, ''),
+      trimmed.replace(/^[\s(]+/, '').replace(/[\s)]+$/, ''),
+    ];
+    const candidate = variants.find(isExpression);
+    if (candidate && (!best || candidate.length > best.length)) best = candidate;
+  }
+  return best;
+}
+
+/** Well-formed arithmetic; "1 / 0" is, so that the calculator gets to report the error. */
+function isExpression(candidate: string): boolean {
+  if (!BINARY_OPERATION.test(candidate) || ISO_DATE.test(candidate)) return false;
+  try {
+    evaluateExpression(candidate);
+    return true;
+  } catch (error) {
+    return error instanceof ExpressionError && error.kind === 'math';
+  }
+}
+
+/** The tool results that answer the last assistant message's tool calls. */
+function trailingToolMessages(messages: readonly BaseMessage[]): ToolMessage[] {
+  const results: ToolMessage[] = [];
+  for (let i = messages.length - 1; i >= 0 && !AIMessage.isInstance(messages[i]); i -= 1) {
+    const message = messages[i];
+    if (ToolMessage.isInstance(message)) results.unshift(message);
+  }
+  return results;
+}
+
+function answerFromToolResults(results: readonly ToolMessage[]): string {
+  return results.map(describeToolResult).join(' ');
+}
+
+function describeToolResult(result: ToolMessage): string {
+  const name = result.name ?? 'tool';
+  const content = result.text;
+  if (result.status === 'error') return `The ${name} tool failed: ${content}`;
+  switch (name) {
+    case TOOL_NAMES.calculator:
+      return `The result is ${content}.`;
+    case TOOL_NAMES.currentTime:
+      return describeTime(content);
+    case TOOL_NAMES.searchKnowledgeBase:
+      return describeSearch(content);
+    default:
+      return `The ${name} tool returned: ${content}`;
+  }
+}
+
+function describeTime(content: string): string {
+  const time = parseJson<{ local_time?: string; timezone?: string; weekday?: string }>(content);
+  if (!time?.local_time) return `The current time is ${content}.`;
+  return `It is ${time.weekday ?? 'now'}, ${time.local_time} (${time.timezone ?? 'UTC'}).`;
+}
+
+function describeSearch(content: string): string {
+  const found = parseJson<{ results?: Array<{ title?: string; content?: string }> }>(content);
+  const results = found?.results;
+  if (!Array.isArray(results)) return `The knowledge base returned: ${content}`;
+  if (results.length === 0) return 'I found nothing in the knowledge base about that.';
+  const noun = results.length === 1 ? 'document' : 'documents';
+  const items = results.map(
+    (hit, i) => `${i + 1}. ${hit.title ?? 'Untitled'}: ${truncate(hit.content ?? '', 200)}`,
+  );
+  return `I found ${results.length} ${noun} in the knowledge base. ${items.join(' ')}`;
+}
+
+function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
