@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
+import { healthConfig } from './health.config';
 import { llmConfig } from './llm.config';
 import { resilienceConfig } from './resilience.config';
 import { streamConfig } from './stream.config';
@@ -15,7 +16,15 @@ import { validateEnvironment } from './validate-environment';
       isGlobal: true,
       cache: true,
       validate: validateEnvironment,
-      load: [appConfig, databaseConfig, authConfig, llmConfig, streamConfig, resilienceConfig],
+      load: [
+        appConfig,
+        databaseConfig,
+        authConfig,
+        llmConfig,
+        streamConfig,
+        resilienceConfig,
+        healthConfig,
+      ],
     }),
   ],
 })

@@ -60,6 +60,22 @@ export const streamEnvSchema = z.object({
   STREAM_ON_DISCONNECT: enumVar(['continue', 'cancel'], 'continue'),
 });
 
+/** Health checks, and the built-in monitoring endpoint for operators without Prometheus. */
+export const healthEnvSchema = z.object({
+  HEALTH_CHECK_TIMEOUT_MS: intVar(2000, 50, 60_000),
+  HEALTH_DETAILED_PUBLIC: boolVar(false),
+  HEALTH_HEAP_MAX_MB: intVar(1024, 16, 1_048_576),
+  HEALTH_RSS_MAX_MB: intVar(2048, 16, 1_048_576),
+  HEALTH_DISK_PATH: optionalString(),
+  HEALTH_DISK_MAX_USED_PERCENT: intVar(95, 1, 100),
+  HEALTH_EVENT_LOOP_DELAY_MAX_MS: intVar(200, 1, 60_000),
+  HEALTH_LLM_PROBE_TIMEOUT_MS: intVar(1500, 50, 60_000),
+  HEALTH_LLM_CACHE_MS: intVar(10_000, 0, 3_600_000),
+  ENABLE_MONITORING: boolVar(true),
+  MONITORING_INTERVAL_MS: intVar(10_000, 100, 3_600_000),
+  MONITORING_WINDOW_MS: intVar(300_000, 10_000, 3_600_000),
+});
+
 /** The breakers the service owns; each reads `CB_<NAME>_*`. */
 export const BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools'] as const;
 /** The name of one circuit breaker. */
@@ -99,4 +115,5 @@ export const ENV_SCHEMAS = [
   llmEnvSchema,
   streamEnvSchema,
   resilienceEnvSchema,
+  healthEnvSchema,
 ] as const;

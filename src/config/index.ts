@@ -1,6 +1,7 @@
 export { appConfig, type AppConfig } from './app.config';
 export { authConfig, type AuthConfig } from './auth.config';
 export { databaseConfig, type DatabaseConfig } from './database.config';
+export { healthConfig, type HealthConfig } from './health.config';
 export { llmConfig, type LlmConfig } from './llm.config';
 export { resilienceConfig, type ResilienceConfig, type BreakerConfig } from './resilience.config';
 export { streamConfig, type StreamConfig } from './stream.config';

@@ -1,0 +1,33 @@
+/**
+ * Every series this service exports, named after Prometheus conventions: base units (seconds,
+ * bytes), `_total` on counters, labels of bounded cardinality only (route templates, never URLs).
+ */
+export const METRIC_NAMES = {
+  httpRequestDuration: 'http_request_duration_seconds',
+  streamsActive: 'streams_active',
+  streamsStarted: 'streams_started_total',
+  streamsCompleted: 'streams_completed_total',
+  streamsRejected: 'streams_rejected_total',
+  streamFirstEvent: 'stream_first_event_seconds',
+  streamDuration: 'stream_duration_seconds',
+  streamEvents: 'stream_events_total',
+  streamTokens: 'stream_tokens_total',
+  llmCallDuration: 'llm_call_duration_seconds',
+  llmTokens: 'llm_tokens_total',
+  llmErrors: 'llm_errors_total',
+  breakerState: 'circuit_breaker_state',
+  breakerCalls: 'circuit_breaker_calls_total',
+  breakerTransitions: 'circuit_breaker_transitions_total',
+  dbPoolConnections: 'db_pool_connections',
+  dbPoolWaiting: 'db_pool_waiting_clients',
+  dbPoolMax: 'db_pool_max_connections',
+} as const;
+
+/** Request latencies: 5 ms to 10 s (streams are not recorded here). */
+export const HTTP_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Model calls and time to a stream's first event: well past 10 s, up to 2 minutes. */
+export const LLM_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 45, 60, 90, 120];
+/** Whole streams: seconds to half an hour. */
+export const STREAM_DURATION_BUCKETS_SECONDS = [
+  0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800,
+];

@@ -1,0 +1,95 @@
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
+import type { Provider } from '@nestjs/common';
+import {
+  HTTP_BUCKETS_SECONDS,
+  LLM_BUCKETS_SECONDS,
+  METRIC_NAMES as M,
+  STREAM_DURATION_BUCKETS_SECONDS,
+} from './metric-names';
+
+/**
+ * The metrics as Nest providers, injected with `@InjectMetric(name)`. The library creates each in
+ * prom-client's global registry or reuses the one already there, so a second app in the same
+ * process (e2e suites) shares the series instead of failing on a duplicate registration.
+ */
+export const METRIC_PROVIDERS: Provider[] = [
+  makeHistogramProvider({
+    name: M.httpRequestDuration,
+    help: 'HTTP requests by method, route template and status code (streams excluded).',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: HTTP_BUCKETS_SECONDS,
+  }),
+  makeGaugeProvider({ name: M.streamsActive, help: 'Event streams open now.' }),
+  makeCounterProvider({ name: M.streamsStarted, help: 'Event streams opened.' }),
+  makeCounterProvider({
+    name: M.streamsCompleted,
+    help: 'Event streams ended, by outcome.',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: M.streamsRejected,
+    help: 'Event streams refused (at capacity or draining).',
+  }),
+  makeHistogramProvider({
+    name: M.streamFirstEvent,
+    help: 'Time from opening a stream to its first event.',
+    buckets: LLM_BUCKETS_SECONDS,
+  }),
+  makeHistogramProvider({
+    name: M.streamDuration,
+    help: 'How long event streams stayed open, by outcome.',
+    labelNames: ['outcome'],
+    buckets: STREAM_DURATION_BUCKETS_SECONDS,
+  }),
+  makeCounterProvider({
+    name: M.streamEvents,
+    help: 'Events sent on streams, by type.',
+    labelNames: ['type'],
+  }),
+  makeCounterProvider({ name: M.streamTokens, help: 'Text tokens sent on streams.' }),
+  makeHistogramProvider({
+    name: M.llmCallDuration,
+    help: 'Model calls, by provider and outcome.',
+    labelNames: ['provider', 'outcome'],
+    buckets: LLM_BUCKETS_SECONDS,
+  }),
+  makeCounterProvider({
+    name: M.llmTokens,
+    help: 'Model tokens, by provider and direction (input, output).',
+    labelNames: ['provider', 'direction'],
+  }),
+  makeCounterProvider({
+    name: M.llmErrors,
+    help: 'Failed model calls, by provider and kind.',
+    labelNames: ['provider', 'kind'],
+  }),
+  makeGaugeProvider({
+    name: M.breakerState,
+    help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['breaker'],
+  }),
+  makeCounterProvider({
+    name: M.breakerCalls,
+    help: 'Calls through a circuit breaker, by outcome (success, failure, timeout, rejected, ignored).',
+    labelNames: ['breaker', 'outcome'],
+  }),
+  makeCounterProvider({
+    name: M.breakerTransitions,
+    help: 'Circuit breaker state changes, including operator resets and isolations.',
+    labelNames: ['breaker', 'from', 'to'],
+  }),
+  makeGaugeProvider({
+    name: M.dbPoolConnections,
+    help: 'Database pool connections, by state (in_use, idle).',
+    labelNames: ['state'],
+  }),
+  makeGaugeProvider({
+    name: M.dbPoolWaiting,
+    help: 'Queries waiting for a free database connection.',
+  }),
+  makeGaugeProvider({ name: M.dbPoolMax, help: 'Most connections the database pool opens.' }),
+];

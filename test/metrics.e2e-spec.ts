@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { LlmMetrics, StreamMetrics } from '../src/metrics';
+import { CircuitBreakerRegistry } from '../src/resilience';
+import { StreamRegistry } from '../src/streaming';
+import { startTestApp, tokenFor, type TestApp } from './support/test-app';
+
+/** The value of one series in a Prometheus text answer, or undefined when absent. */
+function sample(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([key, value]) => found[key] === value)) {
+      return Number(match[3]);
+    }
+  }
+  return undefined;
+}
+
+async function scrape(t: TestApp): Promise<string> {
+  const res = await request(t.server).get('/metrics').expect(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain;/);
+  expect(res.headers['content-type']).toMatch(/version=0\.0\.4/);
+  return res.text;
+}
+
+describe('GET /metrics (e2e), two apps in one process', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let user: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    // Both boot the same AppModule in this process: default metrics and every custom metric
+    // must not be registered twice.
+    a = await startTestApp({ STREAM_MAX_CONNECTIONS: '1' });
+    b = await startTestApp({ DB_POOL_SIZE: '3' });
+    user = `Bearer ${await tokenFor('metrics-user')}`;
+    admin = `Bearer ${await tokenFor('root', { roles: ['admin'] })}`;
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('both apps scrape, publicly, with process and Node.js default metrics', async () => {
+    for (const t of [a, b]) {
+      const text = await scrape(t);
+      expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
+      expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
+      expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+    }
+  });
+
+  it('records requests by route template, counting 404s and 401s, never the raw URL', async () => {
+    const id = randomUUID();
+    await request(a.server).get('/api/v1/conversations').set('Authorization', user).expect(200);
+    await request(a.server)
+      .get(`/api/v1/conversations/${id}`)
+      .set('Authorization', user)
+      .expect(404);
+    await request(a.server).get('/api/v1/conversations').expect(401);
+    await request(a.server).get(`/api/v1/no-such-route/${id}`).expect(404);
+    await request(a.server).get('/no-such-page').expect(404);
+
+    const text = await scrape(a);
+    const count = (route: string, status: string) =>
+      sample(text, 'http_request_duration_seconds_count', {
+        method: 'GET',
+        route,
+        status_code: status,
+      });
+    expect(count('/api/v1/conversations', '200')).toBeGreaterThanOrEqual(1);
+    expect(count('/api/v1/conversations', '401')).toBeGreaterThanOrEqual(1);
+    expect(count('/api/v1/conversations/:id', '404')).toBeGreaterThanOrEqual(1);
+    expect(count('<unmatched>', '404')).toBeGreaterThanOrEqual(2);
+    expect(count('/health', '200')).toBeUndefined();
+    expect(text).not.toContain(id);
+    expect(text).not.toContain('no-such-page');
+    expect(
+      sample(text, 'http_request_duration_seconds_bucket', {
+        route: '/api/v1/conversations',
+        status_code: '200',
+        le: '+Inf',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('labels the prefixed stream health route with its path, not its escaped declaration', async () => {
+    await request(a.server).get('/api/v1/health/stream').expect(200);
+    const text = await scrape(a);
+    expect(
+      sample(text, 'http_request_duration_seconds_count', {
+        route: '/api/v1/health/stream',
+        status_code: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('exports breaker state, calls by outcome and transitions, read per app at scrape time', async () => {
+    const registry = a.app.get(CircuitBreakerRegistry);
+    await registry.execute('tools', () => 'ok');
+    await request(a.server)
+      .post('/api/v1/resilience/circuit-breakers/llm/isolate')
+      .set('Authorization', admin)
+      .expect(200);
+    await expect(registry.execute('llm', () => 'never')).rejects.toThrow();
+    try {
+      const text = await scrape(a);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'llm' })).toBe(2);
+      expect(sample(text, 'circuit_breaker_state', { breaker: 'tools' })).toBe(0);
+      expect(
+        sample(text, 'circuit_breaker_calls_total', { breaker: 'tools', outcome: 'success' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(text, 'circuit_breaker_calls_total', { breaker: 'llm', outcome: 'rejected' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(text, 'circuit_breaker_transitions_total', {
+          breaker: 'llm',
+          from: 'CLOSED',
+          to: 'OPEN',
+        }),
+      ).toBeGreaterThanOrEqual(1);
+
+      // The other app's breaker is closed: its scrape says so.
+      expect(sample(await scrape(b), 'circuit_breaker_state', { breaker: 'llm' })).toBe(0);
+    } finally {
+      await request(a.server)
+        .post('/api/v1/resilience/circuit-breakers/llm/reset')
+        .set('Authorization', admin);
+    }
+  });
+
+  it('exports the database pool of the app that is scraped', async () => {
+    await request(a.server).get('/health/ready').expect(200);
+    const textA = await scrape(a);
+    expect(sample(textA, 'db_pool_max_connections')).toBe(4);
+    expect(sample(textA, 'db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(1);
+    expect(sample(textA, 'db_pool_connections', { state: 'in_use' })).toBeGreaterThanOrEqual(0);
+    expect(sample(textA, 'db_pool_waiting_clients')).toBe(0);
+    expect(sample(await scrape(b), 'db_pool_max_connections')).toBe(3);
+  });
+
+  it('exports stream metrics from StreamMetrics and the stream registry', async () => {
+    const before = await scrape(a);
+    const startedBefore = sample(before, 'streams_started_total') ?? 0;
+
+    const stream = a.app.get(StreamMetrics).streamStarted();
+    stream.event('message_chunk');
+    stream.event('message_chunk');
+    stream.tokens(7);
+    stream.completed('completed');
+    stream.completed('completed'); // counted once
+
+    const registry = a.app.get(StreamRegistry);
+    const slot = registry.tryAcquire();
+    expect(registry.tryAcquire()).toBeUndefined(); // STREAM_MAX_CONNECTIONS=1: refused
+    try {
+      const text = await scrape(a);
+      expect(sample(text, 'streams_started_total')).toBe(startedBefore + 1);
+      expect(
+        sample(text, 'streams_completed_total', { outcome: 'completed' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'stream_events_total', { type: 'message_chunk' })).toBeGreaterThanOrEqual(
+        2,
+      );
+      expect(sample(text, 'stream_tokens_total')).toBeGreaterThanOrEqual(7);
+      expect(sample(text, 'stream_first_event_seconds_count')).toBeGreaterThanOrEqual(1);
+      // Buckets go well past 10 s.
+      expect(
+        sample(text, 'stream_first_event_seconds_bucket', { le: '120' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(text, 'stream_duration_seconds_bucket', { le: '1800', outcome: 'completed' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'streams_active')).toBe(1);
+      expect(sample(text, 'streams_rejected_total')).toBeGreaterThanOrEqual(1);
+    } finally {
+      slot?.release();
+    }
+    expect(sample(await scrape(a), 'streams_active')).toBe(0);
+  });
+
+  it('exports LLM call durations (buckets to 120 s), tokens by direction and errors by kind', async () => {
+    const llm = a.app.get(LlmMetrics);
+    llm.observeCall(15_000, 'success');
+    llm.tokens('input', 12);
+    llm.tokens('output', 34);
+    llm.error('timeout');
+
+    const text = await scrape(a);
+    const labels = { provider: 'local', outcome: 'success' };
+    expect(sample(text, 'llm_call_duration_seconds_bucket', { ...labels, le: '10' })).toBe(0);
+    expect(
+      sample(text, 'llm_call_duration_seconds_bucket', { ...labels, le: '20' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'llm_call_duration_seconds_bucket', { ...labels, le: '120' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'llm_tokens_total', { provider: 'local', direction: 'input' }),
+    ).toBeGreaterThanOrEqual(12);
+    expect(
+      sample(text, 'llm_tokens_total', { provider: 'local', direction: 'output' }),
+    ).toBeGreaterThanOrEqual(34);
+    expect(
+      sample(text, 'llm_errors_total', { provider: 'local', kind: 'timeout' }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('GET /metrics (e2e), an app booted after others were closed', () => {
+  it('still scrapes with the default metrics', async () => {
+    const t = await startTestApp();
+    try {
+      const text = await scrape(t);
+      expect(text).toContain('process_resident_memory_bytes');
+      expect(text).toContain('http_request_duration_seconds');
+    } finally {
+      await t.close();
+    }
+  });
+});
