@@ -6,9 +6,15 @@ import { AppConfigModule } from './config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ResilienceHttpModule } from './resilience/resilience-http.module';
+import { RunsModule } from './runs/runs.module';
+import { StreamingModule } from './streaming';
+import { streamConfig, type StreamConfig } from './config';
 
 /** The whole service. Guards run in the order listed: auth first, then the per-user rate limit. */
 @Module({
@@ -19,8 +25,21 @@ import { ResilienceHttpModule } from './resilience/resilience-http.module';
     AuthModule,
     RateLimitModule,
     ResilienceHttpModule,
+    LifecycleModule,
+    MetricsModule,
     HealthModule,
+    MonitoringModule,
     ConversationsModule,
+    StreamingModule.forRootAsync({
+      inject: [streamConfig.KEY],
+      useFactory: (config: StreamConfig) => ({
+        heartbeatMs: config.heartbeatMs,
+        flushIntervalMs: config.flushIntervalMs,
+        maxBufferBytes: config.maxBufferBytes,
+        maxConnections: config.maxConnections,
+      }),
+    }),
+    RunsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

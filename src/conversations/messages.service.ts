@@ -99,6 +99,14 @@ export class MessagesService {
     return this.messages.manager.transaction(work);
   }
 
+  /** One message of the conversation matching `where` (e.g. by id, or a run's user message). */
+  findOne(
+    conversationId: string,
+    where: { id?: string; runId?: string; role?: MessageRole },
+  ): Promise<MessageEntity | null> {
+    return this.messages.findOneBy({ conversationId, ...where });
+  }
+
   /** The conversation's whole history, oldest first (the agent's input). */
   history(conversationId: string): Promise<MessageEntity[]> {
     return this.messages.find({ where: { conversationId }, order: { seq: 'ASC' } });

@@ -17,7 +17,7 @@ import { resolveDatabaseLocation } from './database-location';
 import { runMigrationsLocked } from './migration-runner';
 import { buildDataSourceOptions } from './typeorm-options';
 
-async function main(command: string | undefined, name: string | undefined): Promise<void> {
+async function main(command: string, name: string | undefined): Promise<void> {
   loadAndValidateEnvironment();
   const config = databaseConfig();
   const location = await resolveDatabaseLocation(config);
@@ -93,7 +93,7 @@ ${lines([...sql.downQueries].reverse())}
   console.log(`Wrote ${file}\nAdd ${className} to MIGRATIONS in src/database/migrations/index.ts.`);
 }
 
-main(process.argv[2], process.argv[3]).then(
+main(process.argv[2] ?? '', process.argv[3]).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

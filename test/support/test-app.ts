@@ -61,8 +61,14 @@ export async function cloneTestDatabase(): Promise<{ url: string; drop(): Promis
  * Config namespaces (auth, limits, streaming…) are read from `process.env` whenever an app is
  * built, so apps in one file may differ. (@nestjs/config's `validate` ran once, at import.)
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const database = await cloneTestDatabase();
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  options: { shareDatabaseWith?: TestApp } = {},
+): Promise<TestApp> {
+  // A second instance of the service may share the first one's database (multi-replica tests).
+  const database = options.shareDatabaseWith
+    ? { url: options.shareDatabaseWith.databaseUrl, drop: () => Promise.resolve() }
+    : await cloneTestDatabase();
   const previous = { ...process.env };
   Object.assign(process.env, {
     NODE_ENV: 'test',

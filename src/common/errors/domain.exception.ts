@@ -16,6 +16,12 @@ export enum ErrorCode {
   RateLimited = 'rate_limited',
   ServiceUnavailable = 'service_unavailable',
   Timeout = 'timeout',
+  LlmUnavailable = 'llm_unavailable',
+  LlmTimeout = 'llm_timeout',
+  LlmError = 'llm_error',
+  ServerShutdown = 'server_shutdown',
+  RunAbandoned = 'run_abandoned',
+  StorageUnavailable = 'storage_unavailable',
   Internal = 'internal_error',
 }
 

@@ -1,4 +1,5 @@
 import { CreateConversations1764180000000 } from './1764180000000-create-conversations';
+import { CreateRuns1764190000000 } from './1764190000000-create-runs';
 
 /** Every migration, oldest first. `npm run migration:generate` prints the line to add here. */
-export const MIGRATIONS = [CreateConversations1764180000000];
+export const MIGRATIONS = [CreateConversations1764180000000, CreateRuns1764190000000];

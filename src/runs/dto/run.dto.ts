@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { MessageResponse } from '../../conversations/dto/conversation.response';
+
+/** Body of `POST .../messages` and `POST .../stream`. */
+export class SendMessageDto {
+  @ApiProperty({ description: 'The user message (at most MAX_MESSAGE_CHARS characters).' })
+  @IsString()
+  @IsNotEmpty()
+  content!: string;
+}
+
+const EVENT_ID = /^[0-9a-fA-F-]{36}:\d{1,9}$/;
+
+/** `?format=` of `POST .../stream`. */
+export class StreamQueryDto {
+  @ApiPropertyOptional({ enum: ['sse', 'ndjson'], description: 'Overrides the Accept header.' })
+  @IsOptional()
+  @IsIn(['sse', 'ndjson'])
+  format?: 'sse' | 'ndjson';
+}
+
+/** `?format=&last_event_id=` of `GET .../stream`. */
+export class ResumeQueryDto extends StreamQueryDto {
+  @ApiPropertyOptional({ description: '`<run_id>:<seq>`, as the `Last-Event-ID` header.' })
+  @IsOptional()
+  @Matches(EVENT_ID, { message: 'must be <run_id>:<seq>' })
+  last_event_id?: string;
+}
+
+/** `?after=` of `GET .../events`. */
+export class EventsQueryDto {
+  @ApiPropertyOptional({ description: '`<run_id>:<seq>` of the last event the client has.' })
+  @IsOptional()
+  @Matches(EVENT_ID, { message: 'must be <run_id>:<seq>' })
+  after?: string;
+}
+
+/** Token use of a run. */
+export class UsageResponse {
+  @ApiProperty() input_tokens!: number;
+  @ApiProperty() output_tokens!: number;
+  @ApiProperty({ description: 'True when counted with a tokenizer rather than reported.' })
+  estimated!: boolean;
+}
+
+/** Answer of `POST .../messages`: one whole run. */
+export class RunResultResponse {
+  @ApiProperty({ type: MessageResponse }) user_message!: MessageResponse;
+  @ApiProperty({ type: MessageResponse }) assistant_message!: MessageResponse;
+  @ApiProperty({ type: UsageResponse }) usage!: UsageResponse;
+}
+
+/** Answer of `POST .../cancel`. */
+export class CancelResponse {
+  @ApiProperty({ format: 'uuid' }) run_id!: string;
+  @ApiProperty({ enum: ['cancelling'] }) status!: 'cancelling';
+}
+
+/** Answer of `GET .../events`. */
+export class EventsResponse {
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) events!: object[];
+  @ApiProperty() done!: boolean;
+}

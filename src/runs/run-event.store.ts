@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { RunEvent } from './run-event.types';
+
+/** The Postgres channel on which "run <id> has events up to <seq>" is announced. */
+export const RUN_EVENTS_CHANNEL = 'run_events';
+
+/**
+ * The durable log of run events. Appends are batched into one statement that also moves the run's
+ * `last_seq` and heartbeat and NOTIFYs followers on other instances, so a reader that hears the
+ * notification always finds the events it announces.
+ */
+@Injectable()
+export class RunEventStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Appends events (in seq order) of one run, in the given transaction or on its own. */
+  async append(runId: string, events: readonly RunEvent[], manager?: EntityManager): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((event) => ({ seq: event.seq, type: event.type, payload: event }));
+    await (manager ?? this.dataSource.manager).query(
+      `WITH inserted AS (
+         INSERT INTO run_events (run_id, seq, type, payload)
+         SELECT $1, r.seq, r.type, r.payload
+         FROM json_to_recordset($2::json) AS r(seq integer, type varchar, payload json)
+         RETURNING seq
+       )
+       UPDATE runs SET last_seq = (SELECT max(seq) FROM inserted), heartbeat_at = now()
+       WHERE id = $1
+       RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', id::text || ':' || last_seq)`,
+      [runId, JSON.stringify(rows)],
+    );
+  }
+
+  /** The run's stored events after `afterSeq`, in order. */
+  async readAfter(runId: string, afterSeq: number, limit = 1000): Promise<RunEvent[]> {
+    const rows = await this.dataSource.query<Array<{ payload: RunEvent }>>(
+      'SELECT payload FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [runId, afterSeq, limit],
+    );
+    return rows.map((row) => row.payload);
+  }
+}

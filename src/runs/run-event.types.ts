@@ -1,0 +1,77 @@
+/** Fields every event of a run carries (see the contract, "The stream"). */
+interface RunEventBase {
+  run_id: string;
+  seq: number;
+}
+
+/** A piece of the assistant's text. */
+export interface MessageChunkRunEvent extends RunEventBase {
+  type: 'message_chunk';
+  content: string;
+  tokens: number;
+}
+
+/** The agent called a tool. */
+export interface ToolCallRunEvent extends RunEventBase {
+  type: 'tool_call';
+  tool_name: string;
+  tool_call_id: string;
+  args: Record<string, unknown>;
+}
+
+/** A tool answered (or failed, `is_error`). */
+export interface ToolResultRunEvent extends RunEventBase {
+  type: 'tool_result';
+  tool_name: string;
+  tool_call_id: string;
+  result: string;
+  is_error: boolean;
+}
+
+/** Why a run stopped with a `complete_state`. */
+export type RunFinishReason = 'stop' | 'cancelled' | 'timeout' | 'length';
+
+/** The run ended with an answer (whole, or partial when cancelled or timed out). */
+export interface CompleteStateRunEvent extends RunEventBase {
+  type: 'complete_state';
+  message: string;
+  message_id: string;
+  conversation_id: string;
+  total_tokens: number;
+  usage: { input_tokens: number; output_tokens: number; estimated?: boolean };
+  finish_reason: RunFinishReason;
+  degraded: boolean;
+  duration_ms: number;
+}
+
+/** The run failed. */
+export interface ErrorRunEvent extends RunEventBase {
+  type: 'error';
+  code: string;
+  message: string;
+  retryable: boolean;
+  retry_after_ms?: number;
+}
+
+/** Every event a run emits; the last one is always a `complete_state` or an `error`. */
+export type RunEvent =
+  | MessageChunkRunEvent
+  | ToolCallRunEvent
+  | ToolResultRunEvent
+  | CompleteStateRunEvent
+  | ErrorRunEvent;
+
+/** The two event types that end a run. */
+export type TerminalRunEvent = CompleteStateRunEvent | ErrorRunEvent;
+
+/** An event before it is numbered. */
+export type UnnumberedRunEvent = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'run_id' | 'seq'>
+    : never
+  : never;
+
+/** Whether the event ends its run. */
+export function isTerminal(event: RunEvent): event is TerminalRunEvent {
+  return event.type === 'complete_state' || event.type === 'error';
+}

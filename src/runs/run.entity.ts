@@ -1,0 +1,95 @@
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { ConversationEntity } from '../conversations/conversation.entity';
+
+/** Where a run is in its life. */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * One agent run: a user message and everything the agent did to answer it. `owner_id` names the
+ * process executing it and `heartbeat_at` proves that process is alive, so a follower on another
+ * instance can tell a live run from one whose process died.
+ */
+@Entity({ name: 'runs' })
+@Check('runs_status_check', `status IN ('running', 'completed', 'failed', 'cancelled')`)
+@Index('runs_one_active_per_conversation', ['conversationId'], {
+  unique: true,
+  where: `status = 'running'`,
+})
+@Index('runs_idempotency_key', ['userId', 'conversationId', 'idempotencyKey'], {
+  unique: true,
+  where: 'idempotency_key IS NOT NULL',
+})
+@Index('runs_conversation_created_idx', ['conversationId', 'createdAt'])
+export class RunEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'conversation_id', type: 'uuid' })
+  conversationId!: string;
+
+  @ManyToOne(() => ConversationEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'runs_conversation_id_fkey' })
+  conversation?: ConversationEntity;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 255 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'running' })
+  status!: RunStatus;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey!: string | null;
+
+  @Column({ name: 'finish_reason', type: 'varchar', length: 16, nullable: true })
+  finishReason!: string | null;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true })
+  errorCode!: string | null;
+
+  @Column({ name: 'last_seq', type: 'integer', default: 0 })
+  lastSeq!: number;
+
+  @Column({ name: 'owner_id', type: 'varchar', length: 64 })
+  ownerId!: string;
+
+  @Column({ name: 'heartbeat_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  heartbeatAt!: Date;
+
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', precision: 3, nullable: true })
+  finishedAt!: Date | null;
+}
+
+/** One stored event of a run; `payload` is the event exactly as streamed. */
+@Entity({ name: 'run_events' })
+export class RunEventEntity {
+  @Column({ name: 'run_id', type: 'uuid', primary: true })
+  runId!: string;
+
+  @ManyToOne(() => RunEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'run_id', foreignKeyConstraintName: 'run_events_run_id_fkey' })
+  run?: RunEntity;
+
+  @Column({ type: 'integer', primary: true })
+  seq!: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: string;
+
+  // json, not jsonb: kept byte for byte, so a replay sends exactly what the live stream sent.
+  @Column({ type: 'json' })
+  payload!: Record<string, unknown>;
+
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+}

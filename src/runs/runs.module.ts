@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { agentRunnerProvider } from './agent-runner.provider';
+import { RunEventStore } from './run-event.store';
+import { RunExecutor } from './run-executor.service';
+import { RunFollower } from './run-follower.service';
+import { RunNotificationsService } from './run-notifications.service';
+import { RunEntity, RunEventEntity } from './run.entity';
+import { RunRepository } from './run.repository';
+import { RunsController } from './runs.controller';
+import { RunsService } from './runs.service';
+
+/** Agent runs: starting, executing, streaming, resuming, cancelling. Exports the service only. */
+@Module({
+  imports: [TypeOrmModule.forFeature([RunEntity, RunEventEntity]), ConversationsModule],
+  controllers: [RunsController],
+  providers: [
+    agentRunnerProvider,
+    RunRepository,
+    RunEventStore,
+    RunNotificationsService,
+    RunExecutor,
+    RunFollower,
+    RunsService,
+  ],
+  exports: [RunsService],
+})
+export class RunsModule {}
