@@ -13,6 +13,7 @@ export default tseslint.config(
       'node_modules/**',
       '.data/**',
       'eslint.config.mjs',
+      'jest.config.js',
     ],
   },
   eslint.configs.recommended,
@@ -42,8 +43,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../../*'],
-              message: 'Import across feature folders from src/<feature>, not ../../',
+              group: ['../../../*'],
+              message: 'Too deep: a feature imports another from its folder (../<feature>).',
             },
           ],
         },
