@@ -8,6 +8,7 @@ import {
   ConfigValidationError,
   loadAndValidateEnvironment,
 } from './config';
+import { LifecycleService } from './lifecycle';
 
 async function bootstrap(): Promise<void> {
   loadAndValidateEnvironment();
@@ -27,17 +28,29 @@ async function bootstrap(): Promise<void> {
   const config = app.get<AppConfig>(appConfig.KEY);
 
   // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after
-  // closing, so a clean shutdown would look like a crash (exit 143). A second signal forces exit.
+  // closing, so a clean shutdown would look like a crash (exit 143). Draining comes first:
+  // readiness turns 503 at once, new runs and streams get 503, runs in flight get
+  // SHUTDOWN_GRACE_MS to finish; then the app closes. A second signal forces the exit.
+  let shuttingDown = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal} received: shutting down`);
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error(error, 'Shutdown failed');
-          process.exit(1);
-        },
-      );
+    process.on(signal, () => {
+      if (shuttingDown) {
+        logger.warn(`${signal} received again: exiting now`);
+        process.exit(1);
+      }
+      shuttingDown = true;
+      logger.log(`${signal} received: draining for up to ${config.shutdownGraceMs} ms`);
+      app
+        .get(LifecycleService)
+        .startDraining(config.shutdownGraceMs)
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error(error, 'Shutdown failed');
+            process.exit(1);
+          },
+        );
     });
   }
 

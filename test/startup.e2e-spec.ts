@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './support/free-port';
 import { buildServer, startServerProcess, waitForOk } from './support/server-process';
+import { openStream } from './support/stream-client';
+import { cloneTestDatabase } from './support/test-app';
 
 jest.setTimeout(120_000);
 
@@ -75,4 +77,86 @@ describe('Starting the server process', () => {
       await rm(parent, { recursive: true, force: true });
     }
   });
+
+  describe('graceful shutdown on SIGTERM', () => {
+    const LONG = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+
+    async function startWithRun(graceMs: number) {
+      const database = await cloneTestDatabase();
+      const port = await findFreePort();
+      const server = startServerProcess({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: database.url,
+        LOCAL_MODEL_TOKEN_DELAY_MS: '25',
+        SHUTDOWN_GRACE_MS: String(graceMs),
+      });
+      const base = `http://127.0.0.1:${port}`;
+      await waitForOk(`${base}/health/ready`);
+      const conversation = (await (
+        await fetch(`${base}/api/v1/conversations`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{}',
+        })
+      ).json()) as { id: string };
+      let signalled = false;
+      const stream = openStream(base, {
+        path: `/api/v1/conversations/${conversation.id}/stream`,
+        body: { content: LONG },
+        onChunk: (_, soFar) => {
+          if (!signalled && (soFar.match(/^id: /gm) ?? []).length >= 2) {
+            signalled = true;
+            server.child.kill('SIGTERM');
+          }
+        },
+      });
+      return { server, base, stream, conversationId: conversation.id, database };
+    }
+
+    it('turns readiness 503 at once, refuses new streams, and lets the run in flight finish', async () => {
+      const { server, base, stream, conversationId, database } = await startWithRun(10_000);
+      try {
+        await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 503);
+        expect((await fetch(`${base}/health`)).status).toBe(200);
+        const refused = await fetch(`${base}/api/v1/conversations/${conversationId}/stream`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ content: 'one more' }),
+        });
+        expect([409, 503]).toContain(refused.status);
+        const result = await stream;
+        expect(result.events.at(-1)).toMatchObject({
+          type: 'complete_state',
+          finish_reason: 'stop',
+        });
+        expect(await server.exited).toBe(0);
+      } finally {
+        await database.drop();
+      }
+    });
+
+    it('ends a run still going after SHUTDOWN_GRACE_MS with a retryable server_shutdown error', async () => {
+      const { server, stream, database } = await startWithRun(300);
+      try {
+        const result = await stream;
+        expect(result.events.at(-1)).toMatchObject({
+          type: 'error',
+          code: 'server_shutdown',
+          retryable: true,
+        });
+        expect(await server.exited).toBe(0);
+      } finally {
+        await database.drop();
+      }
+    });
+  });
 });
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -9,6 +9,8 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config';
+import { LifecycleService } from '../lifecycle';
+import { StreamRegistry } from '../streaming';
 import {
   DomainException,
   ErrorCode,
@@ -61,10 +63,20 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     private readonly notifications: RunNotificationsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
+    private readonly lifecycle: LifecycleService,
+    private readonly streams: StreamRegistry,
   ) {}
 
-  /** Starts the heartbeat of the runs executing here. */
+  /** Starts the heartbeat of the runs executing here, and joins the graceful shutdown. */
   onModuleInit(): void {
+    // On SIGTERM: refuse new runs and streams at once, let runs finish within the grace period,
+    // stop the rest (they end with a retryable server_shutdown error), then end the streams still
+    // open (followers of runs elsewhere) without a final event, so their clients resume elsewhere.
+    this.lifecycle.registerDrainParticipant('runs', async ({ deadline }) => {
+      this.streams.startDraining();
+      await this.drain(deadline);
+      await this.streams.closeAll(undefined, Math.max(deadline - Date.now(), 1000));
+    });
     this.heartbeat = setInterval(() => {
       this.runs.heartbeat([...this.live.keys()]).catch((error: unknown) => {
         this.logger.warn(`Run heartbeat failed: ${String(error)}`);
