@@ -8,4 +8,4 @@ export { streamConfig, type StreamConfig } from './stream.config';
 export { BREAKER_NAMES, type BreakerName } from './env.schema';
 export { AppConfigModule } from './config.module';
 export { ConfigValidationError, validateEnvironment } from './validate-environment';
-export { loadAndValidateEnvironment } from './load-environment';
+export { loadAndValidateEnvironment, loadEnvironmentFile } from './load-environment';

@@ -6,6 +6,11 @@ import { validateEnvironment } from './validate-environment';
  * bad value stops the process with a plain message rather than a framework stack trace.
  */
 export function loadAndValidateEnvironment(envFile = '.env'): void {
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  loadEnvironmentFile(envFile);
   validateEnvironment(process.env);
+}
+
+/** Loads `.env` into the environment (variables already set win); validates nothing. */
+export function loadEnvironmentFile(envFile = '.env'): void {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
 }

@@ -12,13 +12,15 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { databaseConfig, loadAndValidateEnvironment } from '../config';
+import { databaseConfig, loadEnvironmentFile } from '../config';
 import { resolveDatabaseLocation } from './database-location';
 import { runMigrationsLocked } from './migration-runner';
 import { buildDataSourceOptions } from './typeorm-options';
 
 async function main(command: string, name: string | undefined): Promise<void> {
-  loadAndValidateEnvironment();
+  // Only the database settings matter here (and are validated by databaseConfig()): a migration
+  // Job needs no auth secret or model key.
+  loadEnvironmentFile();
   const config = databaseConfig();
   const location = await resolveDatabaseLocation(config);
   const dataSource = new DataSource(
@@ -96,7 +98,7 @@ ${lines([...sql.downQueries].reverse())}
 main(process.argv[2] ?? '', process.argv[3]).then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   },
 );
