@@ -211,6 +211,24 @@ describe('Runs (e2e)', () => {
       });
     });
 
+    it('records stream figures in /metrics as streams flow', async () => {
+      const value = (text: string, series: string) =>
+        Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+      const before = (await request(t.server).get('/metrics').expect(200)).text;
+      await stream(await newConversation(), 'what is 4 * 4?');
+      const after = (await request(t.server).get('/metrics').expect(200)).text;
+      expect(value(after, 'streams_started_total')).toBe(
+        value(before, 'streams_started_total') + 1,
+      );
+      expect(value(after, 'stream_first_event_seconds_count')).toBe(
+        value(before, 'stream_first_event_seconds_count') + 1,
+      );
+      expect(value(after, 'stream_tokens_total')).toBeGreaterThan(
+        value(before, 'stream_tokens_total'),
+      );
+      expect(after).toMatch(/^streams_completed_total\{outcome="completed"\} \d+/m);
+    });
+
     it('sends the identical event sequence as NDJSON (Accept header or ?format=ndjson)', async () => {
       const strip = (r: StreamResult) =>
         r.events.map(

@@ -33,8 +33,14 @@ import {
 } from '../common/errors/domain.exception';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { streamConfig, type StreamConfig } from '../config';
+import { StreamMetrics, type StreamObservation } from '../metrics';
 import { MessageResponse } from '../conversations/dto/conversation.response';
-import { negotiateStreamFormat, parseEventId, StreamRegistry } from '../streaming';
+import {
+  type EventStreamWriter,
+  negotiateStreamFormat,
+  parseEventId,
+  StreamRegistry,
+} from '../streaming';
 import {
   CancelResponse,
   EventsQueryDto,
@@ -59,6 +65,7 @@ export class RunsController {
     private readonly runs: RunsService,
     private readonly streams: StreamRegistry,
     @Inject(streamConfig.KEY) private readonly config: StreamConfig,
+    private readonly metrics: StreamMetrics,
   ) {}
 
   /** Runs the agent on the message and answers with the stored messages once it is done. */
@@ -112,14 +119,17 @@ export class RunsController {
     const format = negotiateStreamFormat(req.headers.accept, query.format);
     const slot = this.streams.tryAcquire();
     if (!slot) throw streamsUnavailable();
+    // Started before the run, so the first-event latency includes storing the user message.
+    const observation = this.metrics.streamStarted();
     let runId: string;
     try {
       ({ runId } = await this.runs.start(user.id, id, body.content, checkKey(idempotencyKey)));
     } catch (error) {
       slot.release();
+      observation.completed('refused');
       throw error;
     }
-    await this.pipe(runId, 0, slot.open(res, format));
+    await this.pipe(runId, 0, slot.open(res, format), observation);
   }
 
   /**
@@ -154,10 +164,12 @@ export class RunsController {
     }
     const slot = this.streams.tryAcquire();
     if (!slot) throw streamsUnavailable();
+    const observation = this.metrics.streamStarted();
     await this.pipe(
       run.id,
       after,
       slot.open(res, negotiateStreamFormat(req.headers.accept, query.format)),
+      observation,
     );
   }
 
@@ -196,15 +208,20 @@ export class RunsController {
   private async pipe(
     runId: string,
     afterSeq: number,
-    writer: import('../streaming').EventStreamWriter,
-  ) {
+    writer: EventStreamWriter,
+    observation: StreamObservation,
+  ): Promise<void> {
     const { feed, backlogUntil } = this.runs.follow(runId, afterSeq);
-    if (this.config.onDisconnect === 'cancel') {
-      void writer.closed.then((reason) => {
-        if (reason === 'client_gone') this.runs.stopLocal(runId, 'client_gone');
-      });
-    }
-    await pipeRunToWriter(feed, writer, backlogUntil);
+    void writer.closed.then((reason) => {
+      observation.completed(reason);
+      if (reason === 'client_gone' && this.config.onDisconnect === 'cancel') {
+        this.runs.stopLocal(runId, 'client_gone');
+      }
+    });
+    await pipeRunToWriter(feed, writer, backlogUntil, (event) => {
+      observation.event(event.type);
+      if (event.type === 'message_chunk') observation.tokens(event.tokens);
+    });
   }
 }
 

@@ -28,6 +28,7 @@ export async function pipeRunToWriter(
   feed: EventFeed<RunEvent>,
   writer: EventStreamWriter,
   backlogUntil: number,
+  onSent?: (event: RunEvent) => void,
 ): Promise<void> {
   void writer.closed.then(() => feed.end());
   for await (const event of feed) {
@@ -37,6 +38,7 @@ export async function pipeRunToWriter(
     // take what it has first, so that it does not push a reader that keeps up over the bound.
     if (isTerminal(event) && !(await emptied(writer))) break;
     if (!writer.send(event)) break;
+    onSent?.(event);
   }
   // The feed ended without a terminal event (its conversation was deleted): just end the response.
   if (writer.state === 'open') await writer.end();
