@@ -4,6 +4,7 @@ import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { healthConfig } from './health.config';
+import { knowledgeConfig } from './knowledge.config';
 import { llmConfig } from './llm.config';
 import { resilienceConfig } from './resilience.config';
 import { streamConfig } from './stream.config';
@@ -24,6 +25,7 @@ import { validateEnvironment } from './validate-environment';
         streamConfig,
         resilienceConfig,
         healthConfig,
+        knowledgeConfig,
       ],
     }),
   ],

@@ -50,6 +50,8 @@ export const llmEnvSchema = z.object({
   LLM_MAX_MODEL_CALLS: intVar(8, 1, 100),
   LLM_MAX_TOOL_CALLS: intVar(16, 0, 500),
   LOCAL_MODEL_TOKEN_DELAY_MS: intVar(15, 0, 10_000),
+  LLM_RESPONSE_CACHE_SIZE: intVar(1000, 0, 1_000_000),
+  LLM_RESPONSE_CACHE_TTL_MS: intVar(3_600_000, 1000, 604_800_000),
 });
 
 export const streamEnvSchema = z.object({
@@ -75,6 +77,31 @@ export const healthEnvSchema = z.object({
   MONITORING_INTERVAL_MS: intVar(10_000, 100, 3_600_000),
   MONITORING_WINDOW_MS: intVar(300_000, 10_000, 3_600_000),
 });
+
+/**
+ * The knowledge base: embeddings, chunking, document size, vector index. `KNOWLEDGE_CHUNK_OVERLAP`
+ * must be smaller than `KNOWLEDGE_CHUNK_SIZE`, or the splitter could not make progress.
+ */
+export const knowledgeEnvSchema = z
+  .object({
+    EMBEDDINGS_PROVIDER: enumVar(['local', 'openai', 'ollama'], 'local'),
+    EMBEDDINGS_MODEL: optionalString(),
+    EMBEDDINGS_DIMENSIONS: intVar(0, 0, 16_000),
+    EMBEDDINGS_TIMEOUT_MS: intVar(30_000, 100, 600_000),
+    KNOWLEDGE_CHUNK_SIZE: intVar(1000, 50, 100_000),
+    KNOWLEDGE_CHUNK_OVERLAP: intVar(200, 0, 50_000),
+    MAX_DOCUMENT_BYTES: intVar(1024 * 1024, 1, 64 * 1024 * 1024),
+    KNOWLEDGE_VECTOR_INDEX: enumVar(['auto', 'exact'], 'auto'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.KNOWLEDGE_CHUNK_OVERLAP >= env.KNOWLEDGE_CHUNK_SIZE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KNOWLEDGE_CHUNK_OVERLAP'],
+        message: `must be smaller than KNOWLEDGE_CHUNK_SIZE (${env.KNOWLEDGE_CHUNK_SIZE}), got ${env.KNOWLEDGE_CHUNK_OVERLAP}`,
+      });
+    }
+  });
 
 /** The breakers the service owns; each reads `CB_<NAME>_*`. */
 export const BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools'] as const;
@@ -116,4 +143,5 @@ export const ENV_SCHEMAS = [
   streamEnvSchema,
   resilienceEnvSchema,
   healthEnvSchema,
+  knowledgeEnvSchema,
 ] as const;

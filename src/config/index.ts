@@ -2,6 +2,13 @@ export { appConfig, type AppConfig } from './app.config';
 export { authConfig, type AuthConfig } from './auth.config';
 export { databaseConfig, type DatabaseConfig } from './database.config';
 export { healthConfig, type HealthConfig } from './health.config';
+export {
+  DEFAULT_EMBEDDINGS_MODELS,
+  DEFAULT_LOCAL_EMBEDDING_DIMENSIONS,
+  knowledgeConfig,
+  type EmbeddingsProvider,
+  type KnowledgeConfig,
+} from './knowledge.config';
 export { llmConfig, type LlmConfig } from './llm.config';
 export { resilienceConfig, type ResilienceConfig, type BreakerConfig } from './resilience.config';
 export { streamConfig, type StreamConfig } from './stream.config';

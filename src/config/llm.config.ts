@@ -17,6 +17,8 @@ export const llmConfig = registerAs('llm', () => {
     maxModelCalls: env.LLM_MAX_MODEL_CALLS,
     maxToolCalls: env.LLM_MAX_TOOL_CALLS,
     localTokenDelayMs: env.LOCAL_MODEL_TOKEN_DELAY_MS,
+    responseCacheSize: env.LLM_RESPONSE_CACHE_SIZE,
+    responseCacheTtlMs: env.LLM_RESPONSE_CACHE_TTL_MS,
   };
 });
 

@@ -16,11 +16,16 @@ import { ConversationPage, ConversationResponse, MessagePage } from './dto/conve
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 import { MessagesService } from './messages.service';
+import { UseCircuitBreaker } from '../resilience';
 
-/** CRUD of the caller's conversations and the read side of their messages. */
+/**
+ * CRUD of the caller's conversations and the read side of their messages. Every handler runs under
+ * the `database` breaker: when the database fails, callers get 503 with Retry-After at once.
+ */
 @ApiTags('conversations')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ description: 'No such conversation for this user.' })
+@UseCircuitBreaker('database')
 @Controller('conversations')
 export class ConversationsController {
   constructor(

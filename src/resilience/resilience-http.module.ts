@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { resilienceConfig, type ResilienceConfig } from '../config';
+import { classifyLlmError } from '../runs/llm-error.classifier';
 import { ResilienceController } from './resilience.controller';
 import { ResilienceModule } from './resilience.module';
 
@@ -8,7 +9,10 @@ import { ResilienceModule } from './resilience.module';
   imports: [
     ResilienceModule.forRootAsync({
       inject: [resilienceConfig.KEY],
-      useFactory: (config: ResilienceConfig) => ({ breakers: config.breakers }),
+      useFactory: (config: ResilienceConfig) => ({
+        breakers: config.breakers,
+        classifiers: { llm: classifyLlmError },
+      }),
     }),
   ],
   controllers: [ResilienceController],

@@ -11,11 +11,14 @@ import {
 } from '../agent';
 import type { MessageEntity } from '../conversations/message.entity';
 import { MessagesService, type NewMessage } from '../conversations/messages.service';
+import { LlmMetrics } from '../metrics';
+import { CircuitBreakerRegistry } from '../resilience';
 import type { LiveRun } from './live-run';
 import { classifyRunFailure, type FailedRunOutcome } from './run-outcome';
 import { RunEventStore } from './run-event.store';
 import type { RunFinishReason, TerminalRunEvent } from './run-event.types';
 import { RunRepository } from './run.repository';
+import { ResponseCache } from './response-cache';
 
 /** What the executor needs to know about the run it drives. */
 export interface RunContext {
@@ -39,17 +42,46 @@ export class RunExecutor {
     private readonly runs: RunRepository,
     private readonly store: RunEventStore,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly breakers: CircuitBreakerRegistry,
+    private readonly cache: ResponseCache,
+    private readonly llmMetrics: LlmMetrics,
   ) {}
 
   /** Runs the agent to the end; never throws (failures end the run with an event). */
   async execute(context: RunContext): Promise<TerminalRunEvent> {
     const { live } = context;
+    const question = context.userMessage.content;
     let terminal: TerminalRunEvent;
     try {
-      const result = await this.runAgent(context);
-      terminal = await this.finish(context, { kind: 'complete', result });
+      // An open circuit means the provider is failing: do not call it, answer from the cache.
+      if (this.breakers.get('llm').state === 'OPEN') {
+        terminal = await this.finishDegraded(context);
+      } else {
+        const result = await this.runAgent(context);
+        terminal = await this.finish(context, { kind: 'complete', result });
+        this.llmMetrics.tokens('input', result.usage.input_tokens);
+        this.llmMetrics.tokens('output', result.usage.output_tokens);
+        if (result.finish_reason === 'stop') this.cache.set(question, result.text);
+      }
     } catch (error) {
-      const outcome = classifyRunFailure(error, live.stopReason);
+      let outcome = classifyRunFailure(error, live.stopReason);
+      // The circuit opened before the model said anything: the cache may still answer.
+      if (
+        outcome.kind === 'error' &&
+        outcome.code === 'llm_unavailable' &&
+        !outcome.partial?.text &&
+        this.cache.get(question) !== undefined
+      ) {
+        live.stopReason = undefined;
+        terminal = await this.finishDegraded(context).catch((finishError: unknown) =>
+          this.failHard(context, finishError),
+        );
+        live.complete(terminal);
+        return terminal;
+      }
+      if (outcome.kind === 'error' && outcome.code === 'llm_unavailable') {
+        outcome = { ...outcome, retryAfterMs: outcome.retryAfterMs ?? this.llmRetryAfterMs() };
+      }
       if (outcome.kind === 'error' && outcome.code === 'internal_error') {
         this.logger.error({ err: error, run_id: live.runId }, 'Run failed');
       }
@@ -59,6 +91,42 @@ export class RunExecutor {
     }
     live.complete(terminal);
     return terminal;
+  }
+
+  /**
+   * Answers without the model: the cached answer to the same question as one chunk and a
+   * `complete_state` marked `degraded`, or, with nothing cached, an `llm_unavailable` error with the
+   * time the circuit admits its next trial call.
+   */
+  private async finishDegraded(context: RunContext): Promise<TerminalRunEvent> {
+    const cached = this.cache.get(context.userMessage.content);
+    if (cached === undefined) {
+      return this.finish(context, {
+        kind: 'error',
+        code: 'llm_unavailable',
+        message: 'The language model is unavailable right now and no cached answer fits.',
+        retryable: true,
+        retryAfterMs: this.llmRetryAfterMs(),
+      });
+    }
+    const tokens = countTokens(cached);
+    context.live.emit({ type: 'message_chunk', content: cached, tokens });
+    return this.finish(context, {
+      kind: 'complete',
+      degraded: true,
+      result: {
+        text: cached,
+        messages: [{ role: 'assistant', content: cached, tokens }],
+        usage: { input_tokens: 0, output_tokens: 0, estimated: false },
+        finish_reason: 'stop',
+      },
+    });
+  }
+
+  /** Milliseconds until the `llm` circuit admits its next trial call (at least 1 s). */
+  private llmRetryAfterMs(): number {
+    const next = this.breakers.get('llm').nextAttemptAt();
+    return Math.max(next === null ? 1000 : next - Date.now(), 1000);
   }
 
   private async runAgent({ live, userMessage }: RunContext): Promise<AgentRunResult> {
@@ -81,7 +149,7 @@ export class RunExecutor {
 
   private async finish(
     context: RunContext,
-    outcome: { kind: 'complete'; result: AgentRunResult } | FailedRunOutcome,
+    outcome: { kind: 'complete'; result: AgentRunResult; degraded?: boolean } | FailedRunOutcome,
   ): Promise<TerminalRunEvent> {
     const { live } = context;
     await live.flushed();
@@ -136,7 +204,7 @@ export class RunExecutor {
                 estimated: usage.estimated,
               },
               finish_reason: finishReason ?? 'stop',
-              degraded: false,
+              degraded: outcome.kind === 'complete' && outcome.degraded === true,
               duration_ms: Date.now() - context.startedAt,
             });
       await this.store.append(live.runId, [terminal], manager);

@@ -35,6 +35,7 @@ import { uuidParam } from '../common/http/uuid-param.pipe';
 import { streamConfig, type StreamConfig } from '../config';
 import { StreamMetrics, type StreamObservation } from '../metrics';
 import { MessageResponse } from '../conversations/dto/conversation.response';
+import { UseCircuitBreaker } from '../resilience';
 import {
   type EventStreamWriter,
   negotiateStreamFormat,
@@ -81,7 +82,10 @@ export class RunsController {
     @Body() body: SendMessageDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<RunResultResponse> {
-    const { runId } = await this.runs.start(user.id, id, body.content, checkKey(idempotencyKey));
+    const key = checkKey(idempotencyKey);
+    // A repeated key may name a run answered before the circuit opened: let it through.
+    if (!key) this.runs.assertCanAnswer(body.content);
+    const { runId } = await this.runs.start(user.id, id, body.content, key);
     const terminal = await this.runs.result(runId);
     if (terminal.type === 'error') throw httpErrorForRun(terminal);
     const [userMessage, answer] = await Promise.all([
@@ -176,6 +180,7 @@ export class RunsController {
   /** Stops the active run; it ends with `complete_state` (`finish_reason: cancelled`). */
   @Post('cancel')
   @HttpCode(202)
+  @UseCircuitBreaker('database')
   @ApiAcceptedResponse({ type: CancelResponse })
   @ApiConflictResponse({ description: 'No run is active.' })
   cancel(
@@ -187,6 +192,7 @@ export class RunsController {
 
   /** Polling fallback: the latest run's stored events after `after` (all without it). */
   @Get('events')
+  @UseCircuitBreaker('database')
   @ApiOkResponse({ type: EventsResponse })
   async events(
     @CurrentUser() user: AuthUser,

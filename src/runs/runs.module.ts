@@ -8,6 +8,8 @@ import { RunFollower } from './run-follower.service';
 import { RunNotificationsService } from './run-notifications.service';
 import { RunEntity, RunEventEntity } from './run.entity';
 import { RunRepository } from './run.repository';
+import { ResilientAgentHooks } from './resilient-agent-hooks';
+import { ResponseCache } from './response-cache';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
 
@@ -16,6 +18,8 @@ import { RunsService } from './runs.service';
   imports: [TypeOrmModule.forFeature([RunEntity, RunEventEntity]), ConversationsModule],
   controllers: [RunsController],
   providers: [
+    ResilientAgentHooks,
+    ResponseCache,
     agentRunnerProvider,
     RunRepository,
     RunEventStore,

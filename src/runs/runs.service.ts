@@ -10,6 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config';
 import { LifecycleService } from '../lifecycle';
+import { CircuitBreakerRegistry } from '../resilience';
 import { StreamRegistry } from '../streaming';
 import {
   DomainException,
@@ -28,6 +29,7 @@ import { RunFollower } from './run-follower.service';
 import { RUN_CANCEL_CHANNEL, RunNotificationsService } from './run-notifications.service';
 import type { RunEntity } from './run.entity';
 import { RunRepository } from './run.repository';
+import { ResponseCache } from './response-cache';
 
 /** How often this process proves its runs are alive (followers elsewhere read `heartbeat_at`). */
 const HEARTBEAT_MS = 5000;
@@ -65,6 +67,8 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     private readonly lifecycle: LifecycleService,
     private readonly streams: StreamRegistry,
+    private readonly breakers: CircuitBreakerRegistry,
+    private readonly cache: ResponseCache,
   ) {}
 
   /** Starts the heartbeat of the runs executing here, and joins the graceful shutdown. */
@@ -114,19 +118,22 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     }
     if (this.draining) throw shuttingDown();
 
-    const created = await this.dataSource.transaction(async (manager) => {
-      const run = await this.runs.create(manager, {
-        conversationId,
-        userId,
-        idempotencyKey: idempotencyKey ?? null,
-        ownerId: this.instanceId,
-      });
-      if (typeof run === 'string') return run;
-      const [userMessage] = await this.messages.append(manager, conversationId, [
-        { role: 'user', content, runId: run.id },
-      ]);
-      return { run, userMessage };
-    });
+    // Under the `database` breaker: a failing database answers 503 at once instead of piling up.
+    const created = await this.breakers.execute('database', () =>
+      this.dataSource.transaction(async (manager) => {
+        const run = await this.runs.create(manager, {
+          conversationId,
+          userId,
+          idempotencyKey: idempotencyKey ?? null,
+          ownerId: this.instanceId,
+        });
+        if (typeof run === 'string') return run;
+        const [userMessage] = await this.messages.append(manager, conversationId, [
+          { role: 'user', content, runId: run.id },
+        ]);
+        return { run, userMessage };
+      }),
+    );
     if (created === 'active_run') {
       throw new DomainException(
         ErrorCode.RunActive,
@@ -146,6 +153,23 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     }
     this.launch(created.run, created.userMessage, startedAt);
     return { runId: created.run.id, replayed: false };
+  }
+
+  /**
+   * For answers that are not streamed: with the `llm` circuit open and no cached answer to this
+   * question, refuse at once (503, Retry-After) rather than store a message that cannot be answered.
+   */
+  assertCanAnswer(content: string): void {
+    const llm = this.breakers.get('llm');
+    if (llm.state !== 'OPEN' || this.cache.get(content) !== undefined) return;
+    const next = llm.nextAttemptAt();
+    const seconds = Math.max(1, Math.ceil(((next ?? Date.now() + 1000) - Date.now()) / 1000));
+    throw new DomainException(
+      ErrorCode.LlmUnavailable,
+      503,
+      'The language model is unavailable right now; retry after the time in Retry-After.',
+      { headers: { 'Retry-After': String(seconds) } },
+    );
   }
 
   /**

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { llmConfig, type LlmConfig } from '../config';
+
+/** A cached complete answer. */
+interface CachedAnswer {
+  text: string;
+  storedAt: number;
+}
+
+/**
+ * Recent complete answers keyed by the normalised question, answered when the model is unavailable
+ * (the `llm` circuit is open) so a user still gets a useful, clearly `degraded` answer. In memory,
+ * per instance, bounded (least recently used goes first) and expiring.
+ */
+@Injectable()
+export class ResponseCache {
+  private readonly entries = new Map<string, CachedAnswer>();
+
+  constructor(@Inject(llmConfig.KEY) private readonly config: LlmConfig) {}
+
+  /** The cached answer to this question, if any and still fresh. */
+  get(question: string): string | undefined {
+    const key = normaliseQuestion(question);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (Date.now() - entry.storedAt > this.config.responseCacheTtlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Re-insert: Map keeps insertion order, so the first key is always the least recently used.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.text;
+  }
+
+  /** Remembers a complete answer. */
+  set(question: string, text: string): void {
+    if (this.config.responseCacheSize === 0 || text.length === 0) return;
+    const key = normaliseQuestion(question);
+    this.entries.delete(key);
+    this.entries.set(key, { text, storedAt: Date.now() });
+    while (this.entries.size > this.config.responseCacheSize) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+/** Case, punctuation and spacing do not make a different question. */
+export function normaliseQuestion(question: string): string {
+  return question
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
