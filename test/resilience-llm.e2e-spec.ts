@@ -1,0 +1,212 @@
+import request from 'supertest';
+import { FakeOpenAIServer, textResponse, toolCallResponse } from './support/fake-openai-server';
+import { expectProblem } from './support/problem';
+import { openStream } from './support/stream-client';
+import { startTestApp, tokenFor, type TestApp } from './support/test-app';
+
+/**
+ * The service against an OpenAI-compatible server that fails on demand (the real ChatOpenAI
+ * client talks to a local fake): the llm circuit opens, later runs are refused without reaching
+ * the provider, cached answers are served degraded, and the circuit recovers by itself.
+ */
+describe('LLM failures and the llm circuit (e2e)', () => {
+  let fake: FakeOpenAIServer;
+  let t: TestApp;
+  let token: string;
+  let auth: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    fake = await FakeOpenAIServer.start();
+    t = await startTestApp({
+      LLM_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_API_KEY: 'sk-test',
+      LLM_MODEL: 'gpt-test',
+      LLM_TIMEOUT_MS: '1000',
+      CB_LLM_FAILURE_THRESHOLD: '2',
+      CB_LLM_RECOVERY_TIMEOUT_MS: '700',
+      CB_LLM_SUCCESS_THRESHOLD: '2',
+    });
+    token = await tokenFor('resilient');
+    auth = `Bearer ${token}`;
+    admin = `Bearer ${await tokenFor('ops', { roles: ['admin'] })}`;
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  beforeEach(async () => {
+    fake.reset();
+    await request(t.server)
+      .post('/api/v1/resilience/circuit-breakers/llm/reset')
+      .set('Authorization', admin)
+      .expect(200);
+  });
+
+  const newConversation = async () =>
+    (await request(t.server).post('/api/v1/conversations').set('Authorization', auth).send({})).body
+      .id as string;
+  const ask = async (content: string) =>
+    request(t.server)
+      .post(`/api/v1/conversations/${await newConversation()}/messages`)
+      .set('Authorization', auth)
+      .send({ content });
+  const breaker = async () =>
+    (
+      await request(t.server)
+        .get('/api/v1/resilience/circuit-breakers/llm')
+        .set('Authorization', auth)
+    ).body;
+
+  it('opens on provider failures, refuses fast, answers degraded from the cache, and recovers', async () => {
+    // A good answer, which the cache keeps.
+    fake.enqueue(textResponse('Paris is the capital of France.'));
+    const good = await ask('What is the capital of France?');
+    expect(good.status).toBe(201);
+    expect(good.body.assistant_message.content).toBe('Paris is the capital of France.');
+    expect(good.body.usage.estimated).toBe(false);
+
+    // Two provider failures (5xx) open the circuit (threshold 2): a 502 each.
+    fake.enqueue({ status: 500 }, { status: 500 });
+    for (const question of ['first failing question', 'second failing question']) {
+      const failed = await ask(question);
+      expectProblem(failed, 502, 'llm_error');
+    }
+    const open = await breaker();
+    expect(open.state).toBe('OPEN');
+    expect(open.metrics.failed_calls).toBe(2);
+    const reached = fake.requests.length;
+
+    // Open: a question nobody asked before is refused at once, without reaching the provider.
+    const refused = await ask('a brand new question');
+    expectProblem(refused, 503, 'llm_unavailable');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const streamed = await openStream(t.baseUrl, {
+      path: `/api/v1/conversations/${await newConversation()}/stream`,
+      token,
+      body: { content: 'another brand new question' },
+    });
+    expect(streamed.events).toEqual([
+      expect.objectContaining({
+        type: 'error',
+        code: 'llm_unavailable',
+        retryable: true,
+        retry_after_ms: expect.any(Number),
+      }),
+    ]);
+
+    // The same question as before (case and punctuation aside) is answered from the cache.
+    const degraded = await openStream(t.baseUrl, {
+      path: `/api/v1/conversations/${await newConversation()}/stream`,
+      token,
+      body: { content: 'what is the capital of france' },
+    });
+    expect(degraded.events.at(-1)).toMatchObject({
+      type: 'complete_state',
+      message: 'Paris is the capital of France.',
+      degraded: true,
+      finish_reason: 'stop',
+    });
+    expect(fake.requests.length).toBe(reached);
+
+    // After the recovery timeout the circuit lets trial calls through; two successes close it.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect((await breaker()).state).toBe('HALF_OPEN');
+    fake.enqueue(textResponse('Trial one.'), textResponse('Trial two.'));
+    expect((await ask('trial question one')).status).toBe(201);
+    expect((await breaker()).state).toBe('HALF_OPEN');
+    expect((await ask('trial question two')).status).toBe(201);
+    const closed = await breaker();
+    expect(closed.state).toBe('CLOSED');
+    expect(closed.history.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual(
+      expect.arrayContaining(['CLOSED>OPEN', 'OPEN>HALF_OPEN', 'HALF_OPEN>CLOSED']),
+    );
+  });
+
+  it('does not count a 4xx from the provider against the circuit', async () => {
+    fake.enqueue({ status: 400 }, { status: 400 }, { status: 400 });
+    for (let i = 0; i < 3; i++) expect((await ask(`bad request ${i}`)).status).toBe(502);
+    expect((await breaker()).state).toBe('CLOSED');
+  });
+
+  it('keeps the text of a model that stalls mid-answer: finish_reason timeout, partial stored', async () => {
+    fake.enqueue({ steps: [{ text: 'The answer ' }, { text: 'starts here ' }, { stall: true }] });
+    const id = await newConversation();
+    const result = await openStream(t.baseUrl, {
+      path: `/api/v1/conversations/${id}/stream`,
+      token,
+      body: { content: 'tell me something slow' },
+    });
+    const final = result.events.at(-1)!;
+    expect(final).toMatchObject({
+      type: 'complete_state',
+      finish_reason: 'timeout',
+      message: 'The answer starts here ',
+    });
+    const messages = (
+      await request(t.server).get(`/api/v1/conversations/${id}/messages`).set('Authorization', auth)
+    ).body.items;
+    expect(messages.at(-1)).toMatchObject({
+      id: final.message_id,
+      status: 'partial',
+      content: 'The answer starts here ',
+    });
+    expect(fake.requests[0].closedByClient).toBe(true);
+  });
+
+  it('gives the agent an is_error tool result when the tools circuit is open, and carries on', async () => {
+    await request(t.server)
+      .post('/api/v1/resilience/circuit-breakers/tools/isolate')
+      .set('Authorization', admin)
+      .expect(200);
+    try {
+      fake.enqueue(
+        toolCallResponse({ id: 'call_1', name: 'calculator', args: { expression: '2 + 2' } }),
+        textResponse('The calculator is unavailable right now.'),
+      );
+      const result = await openStream(t.baseUrl, {
+        path: `/api/v1/conversations/${await newConversation()}/stream`,
+        token,
+        body: { content: 'what is 2 + 2?' },
+      });
+      const toolResult = result.events.find((e) => e.type === 'tool_result');
+      expect(toolResult).toMatchObject({
+        tool_name: 'calculator',
+        tool_call_id: 'call_1',
+        is_error: true,
+      });
+      expect(String(toolResult?.result)).toMatch(/unavailable|open/i);
+      expect(result.events.at(-1)).toMatchObject({ type: 'complete_state', finish_reason: 'stop' });
+      // The model saw the error text as the tool's answer.
+      const second = fake.requests[1].body.messages ?? [];
+      expect(second.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_1' });
+    } finally {
+      await request(t.server)
+        .post('/api/v1/resilience/circuit-breakers/tools/reset')
+        .set('Authorization', admin)
+        .expect(200);
+    }
+  });
+
+  it('answers 503 with Retry-After on REST and fails readiness while the database circuit is open', async () => {
+    await request(t.server)
+      .post('/api/v1/resilience/circuit-breakers/database/isolate')
+      .set('Authorization', admin)
+      .expect(200);
+    try {
+      const list = await request(t.server).get('/api/v1/conversations').set('Authorization', auth);
+      expectProblem(list, 503, 'circuit_open');
+      expect(Number(list.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await request(t.server).get('/health/ready')).status).toBe(503);
+      expect((await request(t.server).get('/health')).status).toBe(200);
+    } finally {
+      await request(t.server)
+        .post('/api/v1/resilience/circuit-breakers/database/reset')
+        .set('Authorization', admin)
+        .expect(200);
+    }
+    await request(t.server).get('/api/v1/conversations').set('Authorization', auth).expect(200);
+    await request(t.server).get('/health/ready').expect(200);
+  });
+});
