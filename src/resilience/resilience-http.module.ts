@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { resilienceConfig, type ResilienceConfig } from '../config';
+import { classifyDatabaseError } from '../database/database-errors';
 import { classifyLlmError } from '../runs/llm-error.classifier';
 import { ResilienceController } from './resilience.controller';
 import { ResilienceModule } from './resilience.module';
@@ -11,7 +12,7 @@ import { ResilienceModule } from './resilience.module';
       inject: [resilienceConfig.KEY],
       useFactory: (config: ResilienceConfig) => ({
         breakers: config.breakers,
-        classifiers: { llm: classifyLlmError },
+        classifiers: { llm: classifyLlmError, database: classifyDatabaseError },
       }),
     }),
   ],

@@ -22,6 +22,7 @@ export enum ErrorCode {
   ServerShutdown = 'server_shutdown',
   RunAbandoned = 'run_abandoned',
   StorageUnavailable = 'storage_unavailable',
+  DatabaseUnavailable = 'database_unavailable',
   Internal = 'internal_error',
 }
 

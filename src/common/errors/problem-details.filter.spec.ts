@@ -126,6 +126,18 @@ describe('ProblemDetailsFilter', () => {
     expect(json().code).toBe('llm_unavailable');
   });
 
+  it.each([
+    [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
+    [{ message: 'query failed', driverError: { code: '57P01', message: 'terminating connection' } }],
+    [Object.assign(new Error('wrapped'), { cause: new Error('Connection terminated unexpectedly') })],
+  ])('answers 503 with Retry-After when the database is unreachable (%#)', (error) => {
+    const { host, response, json } = fakeHost();
+    filter.catch(error, host);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['Retry-After']).toBe('5');
+    expect(json().code).toBe('database_unavailable');
+  });
+
   it('only ends the response when a stream already sent its headers', () => {
     const { host, response } = fakeHost(true);
     filter.catch(new Error('mid-stream'), host);

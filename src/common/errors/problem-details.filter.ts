@@ -9,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { DomainException, ErrorCode, type FieldError } from './domain.exception';
 import { buildProblem } from './problem-details';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 
 /** An error mapped to what the client is told. */
 interface MappedError {
@@ -114,6 +115,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (isHttpMappable(exception)) return exception.toHttp();
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        code: ErrorCode.DatabaseUnavailable,
+        detail: 'The database is unavailable right now; retry after the time in Retry-After.',
+        headers: { 'Retry-After': '5' },
+      };
+    }
     if (exception instanceof HttpException) return this.mapHttpException(exception);
     if (isBodyParserError(exception)) return this.mapBodyParserError(exception);
     return {
