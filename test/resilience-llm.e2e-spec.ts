@@ -124,6 +124,29 @@ describe('LLM failures and the llm circuit (e2e)', () => {
     );
   });
 
+  it('records model calls, tokens and errors in /metrics', async () => {
+    const metric = (text: string, series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`${series} `))
+          ?.split(' ')[1] ?? 0,
+      );
+    const before = (await request(t.server).get('/metrics')).text;
+    fake.enqueue(textResponse('Counted answer.'), { status: 503 });
+    await ask('count me');
+    await ask('fail me');
+    const after = (await request(t.server).get('/metrics')).text;
+    const calls = 'llm_call_duration_seconds_count{provider="openai",outcome="success"}';
+    expect(metric(after, calls)).toBe(metric(before, calls) + 1);
+    const failed = 'llm_call_duration_seconds_count{provider="openai",outcome="error"}';
+    expect(metric(after, failed)).toBe(metric(before, failed) + 1);
+    const input = 'llm_tokens_total{provider="openai",direction="input"}';
+    expect(metric(after, input)).toBeGreaterThan(metric(before, input));
+    const errors = 'llm_errors_total{provider="openai",kind="http_5xx"}';
+    expect(metric(after, errors)).toBe(metric(before, errors) + 1);
+  });
+
   it('does not count a 4xx from the provider against the circuit', async () => {
     fake.enqueue({ status: 400 }, { status: 400 }, { status: 400 });
     for (let i = 0; i < 3; i++) expect((await ask(`bad request ${i}`)).status).toBe(502);
