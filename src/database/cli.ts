@@ -12,7 +12,10 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { databaseConfig, loadEnvironmentFile } from '../config';
+// Not from the config index: that loads AppConfigModule, whose import validates the whole app's
+// environment (auth, model keys…) that a migration run does not need.
+import { databaseConfig } from '../config/database.config';
+import { loadEnvironmentFile } from '../config/load-environment';
 import { resolveDatabaseLocation } from './database-location';
 import { runMigrationsLocked } from './migration-runner';
 import { buildDataSourceOptions } from './typeorm-options';
@@ -40,9 +43,19 @@ async function main(command: string, name: string | undefined): Promise<void> {
         await dataSource.undoLastMigration({ transaction: 'each' });
         console.log('reverted the last migration');
         break;
-      case 'show':
-        await dataSource.showMigrations();
+      case 'show': {
+        const applied = new Set(
+          (
+            await dataSource
+              .query<Array<{ name: string }>>('SELECT name FROM schema_migrations')
+              .catch(() => [])
+          ).map((row) => row.name),
+        );
+        for (const migration of dataSource.migrations) {
+          console.log(`${applied.has(migration.name ?? '') ? '[x]' : '[ ]'} ${migration.name}`);
+        }
         break;
+      }
       case 'generate':
         generate(await dataSource.driver.createSchemaBuilder().log(), name);
         break;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { appConfig, type AppConfig } from '../config';
 import { assignRequestId } from './request-id';
@@ -20,6 +20,8 @@ const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
           config.logFormat === 'pretty' ||
           (config.logFormat === 'auto' && config.nodeEnv === 'development');
         return {
+          // Nest 11 path syntax; the default '*' is converted with a warning at every start.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             genReqId: assignRequestId,

@@ -62,8 +62,9 @@ export class RunNotificationsService implements OnModuleInit, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    await this.client?.end().catch(() => undefined);
-    this.client = undefined;
+    const client = this.client;
+    this.client = undefined; // first, so its 'end' event is not taken for a lost connection
+    await client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
