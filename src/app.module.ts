@@ -6,6 +6,7 @@ import { AppConfigModule } from './config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { KnowledgeModule } from './knowledge';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -30,6 +31,7 @@ import { streamConfig, type StreamConfig } from './config';
     HealthModule,
     MonitoringModule,
     ConversationsModule,
+    KnowledgeModule,
     StreamingModule.forRootAsync({
       inject: [streamConfig.KEY],
       useFactory: (config: StreamConfig) => ({

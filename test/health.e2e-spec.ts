@@ -186,10 +186,13 @@ describe('Health endpoints (e2e)', () => {
         circuit_state: 'CLOSED',
         critical: false,
       });
+      // The knowledge module's indicator (mode pgvector where the server has the extension).
       expect(d.vector_search).toMatchObject({
         status: 'up',
-        state: 'not_configured',
-        mode: 'not_configured',
+        state: 'up',
+        mode: expect.stringMatching(/^(pgvector|exact)$/),
+        embeddings: 'local:local-hash-v1',
+        circuit_state: 'CLOSED',
       });
       expect(d.streaming).toMatchObject({ active: 0, capacity: 2, draining: false });
       expect(d.process).toMatchObject({
