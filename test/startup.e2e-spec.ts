@@ -1,4 +1,5 @@
-import { mkdtemp, chmod, rm } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,45 @@ describe('Starting the server process', () => {
       expect(list.items.map((c) => c.title)).toEqual(['survives a restart']);
       second.child.kill('SIGINT');
       expect(await second.exited).toBe(0);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('runs its embedded PostgreSQL as an unprivileged user too', async () => {
+    // As root the app hands PostgreSQL to the `postgres` user (the test above). Here the app
+    // itself runs as `nobody` (when the suite runs as root; otherwise as the current, unprivileged
+    // user), so the embedded server runs as that user with no user switching at all.
+    // (A checkout under a private home directory is unreadable for `nobody`: then the app runs as
+    // the current user, which the test above already covers.)
+    const user =
+      process.getuid?.() === 0 ? unprivilegedUserWhoCanRead('.test-build/main.js') : undefined;
+    const parent = await mkdtemp(join(tmpdir(), 'agent-server-unprivileged-'));
+    await chmod(parent, 0o777);
+    const [port, pgPort] = [await findFreePort(), await findFreePort()];
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const server = startServerProcess(
+        {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          HOME: parent,
+          EMBEDDED_PG_DIR: join(parent, 'pg'),
+          EMBEDDED_PG_PORT: String(pgPort),
+        },
+        user,
+      );
+      await waitForOk(`${base}/health/ready`);
+      const created = await fetch(`${base}/api/v1/conversations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'unprivileged' }),
+      });
+      expect(created.status).toBe(201);
+      if (user) expect((await stat(join(parent, 'pg'))).uid).toBe(user.uid);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(await portIsOpen(pgPort)).toBe(false);
     } finally {
       await rm(parent, { recursive: true, force: true });
     }
@@ -159,4 +199,21 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** `nobody`, if that user can read the given file of the checkout; else undefined. */
+function unprivilegedUserWhoCanRead(file: string): { uid: number; gid: number } | undefined {
+  const user = {
+    uid: Number(execFileSync('id', ['-u', 'nobody']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'nobody']).toString().trim()),
+  };
+  const check = spawnSync(
+    process.execPath,
+    ['-e', `require('fs').accessSync(${JSON.stringify(file)})`],
+    {
+      cwd: join(__dirname, '..'),
+      ...user,
+    },
+  );
+  return check.status === 0 ? user : undefined;
 }

@@ -23,9 +23,13 @@ export function buildServer(): void {
 }
 
 /** Starts the compiled `main.js` with only the given environment (call {@link buildServer} first). */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
+export function startServerProcess(
+  env: Record<string, string>,
+  user?: { uid: number; gid: number },
+): ServerProcess {
   const child = spawn(process.execPath, [join(BUILD_DIR, 'main.js')], {
     cwd: ROOT,
+    ...user,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
