@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { expectProblem } from './support/problem';
 import { ADMIN_URL_VARIABLE, withAdminClient } from './setup/test-database';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
