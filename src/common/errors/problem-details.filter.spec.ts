@@ -128,8 +128,17 @@ describe('ProblemDetailsFilter', () => {
 
   it.each([
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
-    [{ message: 'query failed', driverError: { code: '57P01', message: 'terminating connection' } }],
-    [Object.assign(new Error('wrapped'), { cause: new Error('Connection terminated unexpectedly') })],
+    [
+      {
+        message: 'query failed',
+        driverError: { code: '57P01', message: 'terminating connection' },
+      },
+    ],
+    [
+      Object.assign(new Error('wrapped'), {
+        cause: new Error('Connection terminated unexpectedly'),
+      }),
+    ],
   ])('answers 503 with Retry-After when the database is unreachable (%#)', (error) => {
     const { host, response, json } = fakeHost();
     filter.catch(error, host);
