@@ -311,6 +311,11 @@ describe('Runs (e2e)', () => {
         409,
         'no_active_run',
       );
+      // A cancel says nothing about the model: the llm circuit did not count it as a failure.
+      const llm = await request(t.server)
+        .get('/api/v1/resilience/circuit-breakers/llm')
+        .set('Authorization', auth);
+      expect(llm.body.metrics.failed_calls).toBe(0);
       // The conversation takes a new run afterwards.
       await request(t.server)
         .post(`/api/v1/conversations/${id}/messages`)

@@ -27,10 +27,19 @@ export class ResilientAgentHooks implements AgentCallHooks {
   ) {}
 
   /** Runs one model call under the `llm` breaker and records its duration and outcome. */
-  async wrapModelCall(_call: ModelCallInfo, next: ModelCallNext): Promise<AIMessage> {
+  async wrapModelCall(call: ModelCallInfo, next: ModelCallNext): Promise<AIMessage> {
     const started = performance.now();
     try {
-      const message = await this.breakers.execute('llm', () => next());
+      const message = await this.breakers.execute('llm', () =>
+        next().catch((error: unknown) => {
+          // Whatever a provider throws when the run is aborted (cancel, a client that left,
+          // shutdown), it says nothing about the provider: make it a cancel, which is not counted.
+          if (call.signal?.aborted && !(error instanceof AgentCancelledError)) {
+            throw new AgentCancelledError(undefined, { cause: error });
+          }
+          throw error;
+        }),
+      );
       this.metrics.observeCall(performance.now() - started, 'success');
       return message;
     } catch (error) {
