@@ -1,0 +1,191 @@
+import { resolve } from 'node:path';
+
+/** How much of everything to run. */
+export type Mode = 'full' | 'quick' | 'smoke';
+
+/** The scenarios, in the order they run; `--only` picks some. */
+export const SCENARIOS = [
+  'rest',
+  'ops',
+  'streams',
+  'memory',
+  'monitoring',
+  'capacity',
+  'breaker',
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  mode: Mode;
+  appDir: string;
+  build: 'auto' | 'always' | 'never';
+  only: ReadonlySet<ScenarioName>;
+  /** After the table, profile the server under the load of each missed goal. */
+  profile: boolean;
+  /** The app's DB_POOL_SIZE, and the baseline's pool size. */
+  poolSize: number;
+  rest: { levels: number[]; durationSec: number; warmupSec: number };
+  ops: { durationSec: number; scrapes: number };
+  /** Sequential streams on the delay-0 instance. */
+  streams: { count: number; words: number };
+  memory: { warmup: number; blocks: number; blockSize: number; connections: number };
+  monitoring: { durationSec: number; connections: number };
+  /**
+   * Concurrent streams on an instance with a delay between words and a long message, so that they
+   * stay open until all are; held `holdMs`, then cancelled.
+   */
+  capacity: {
+    levels: number[];
+    tokenDelayMs: number;
+    words: number;
+    holdMs: number;
+    openConcurrency: number;
+  };
+  breaker: { iterations: number };
+}
+
+const PRESETS: Record<
+  Mode,
+  Omit<BenchOptions, 'mode' | 'appDir' | 'build' | 'only' | 'profile'>
+> = {
+  full: {
+    poolSize: 10,
+    rest: { levels: [1, 10, 50, 100], durationSec: 10, warmupSec: 3 },
+    ops: { durationSec: 5, scrapes: 200 },
+    streams: { count: 200, words: 60 },
+    memory: { warmup: 2_000, blocks: 10, blockSize: 1_000, connections: 10 },
+    monitoring: { durationSec: 10, connections: 50 },
+    capacity: {
+      levels: [1_000, 5_000],
+      tokenDelayMs: 50,
+      words: 600,
+      holdMs: 3_000,
+      openConcurrency: 200,
+    },
+    breaker: { iterations: 200_000 },
+  },
+  quick: {
+    poolSize: 10,
+    rest: { levels: [1, 10, 50, 100], durationSec: 1, warmupSec: 0.5 },
+    ops: { durationSec: 1, scrapes: 50 },
+    streams: { count: 100, words: 60 },
+    memory: { warmup: 500, blocks: 3, blockSize: 1_000, connections: 10 },
+    monitoring: { durationSec: 1.5, connections: 50 },
+    // 100 ms between words rather than 50: 300 streams at 20 words/s each would keep two cores
+    // too busy to open them quickly, and quick is about wall time.
+    capacity: {
+      levels: [100, 300],
+      tokenDelayMs: 100,
+      words: 100,
+      holdMs: 1_000,
+      openConcurrency: 100,
+    },
+    breaker: { iterations: 50_000 },
+  },
+  // Proves the suite works (CI): every scenario, tiny counts, figures printed but meaningless.
+  smoke: {
+    poolSize: 10,
+    rest: { levels: [1, 10], durationSec: 0.5, warmupSec: 0.3 },
+    ops: { durationSec: 0.3, scrapes: 5 },
+    streams: { count: 10, words: 12 },
+    memory: { warmup: 100, blocks: 3, blockSize: 100, connections: 5 },
+    monitoring: { durationSec: 0.5, connections: 10 },
+    capacity: { levels: [30], tokenDelayMs: 20, words: 100, holdMs: 300, openConcurrency: 30 },
+    breaker: { iterations: 5_000 },
+  },
+};
+
+const USAGE = `npm run bench -- [options]
+
+  --quick            smaller counts and shorter runs (under two minutes)
+  --smoke            tiny counts, proves the suite works (CI); figures are not meaningful
+  --only a,b         run only these scenarios: ${SCENARIOS.join(', ')}
+  --profile          afterwards, CPU-profile the server under the load of each missed goal
+  --build            always run npm run build first (default: only when dist/ is older than src/)
+  --no-build         never build
+  --app-dir <dir>    benchmark the build of another checkout (default: this one)
+  --pool-size <n>    DB_POOL_SIZE of the app and pool size of the baseline (default 10)
+  --streams <n,...>  concurrent stream counts of the capacity scenario (default 1000,5000;
+                     quick 100,300)
+  --word-delay <ms>  the capacity scenario's delay between words (default 50; quick 100)
+  --help`;
+
+/** Parses the command line. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const args = [...argv];
+  let mode: Mode = 'full';
+  let build: BenchOptions['build'] = 'auto';
+  let appDir = resolve(__dirname, '..', '..');
+  let only: Set<ScenarioName> = new Set(SCENARIOS);
+  let profile = false;
+  let poolSize: number | undefined;
+  let streamLevels: number[] | undefined;
+  let wordDelay: number | undefined;
+  while (args.length) {
+    const arg = args.shift()!;
+    switch (arg) {
+      case '--quick':
+        if (mode !== 'smoke') mode = 'quick';
+        break;
+      case '--smoke':
+        mode = 'smoke';
+        break;
+      case '--profile':
+        profile = true;
+        break;
+      case '--build':
+        build = 'always';
+        break;
+      case '--no-build':
+        build = 'never';
+        break;
+      case '--app-dir':
+        appDir = resolve(args.shift() ?? '.');
+        break;
+      case '--pool-size':
+        poolSize = Number(args.shift());
+        break;
+      case '--streams':
+        streamLevels = (args.shift() ?? '').split(',').map(Number);
+        if (!streamLevels.every((n) => Number.isInteger(n) && n > 0)) {
+          throw new Error(`--streams takes positive integers\n${USAGE}`);
+        }
+        break;
+      case '--word-delay':
+        wordDelay = Number(args.shift());
+        if (!Number.isInteger(wordDelay) || wordDelay < 1) {
+          throw new Error(`--word-delay takes a positive integer\n${USAGE}`);
+        }
+        break;
+      case '--only': {
+        const names = (args.shift() ?? '').split(',').filter(Boolean);
+        const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+        if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${USAGE}`);
+        only = new Set(names as ScenarioName[]);
+        break;
+      }
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  const preset = PRESETS[mode];
+  return {
+    mode,
+    appDir,
+    build,
+    only,
+    profile,
+    ...preset,
+    poolSize: poolSize ?? preset.poolSize,
+    capacity: {
+      ...preset.capacity,
+      levels: streamLevels ?? preset.capacity.levels,
+      tokenDelayMs: wordDelay ?? preset.capacity.tokenDelayMs,
+    },
+  };
+}

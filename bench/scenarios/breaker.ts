@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import type { BenchContext } from '../lib/context';
+import { captureOutput, tsNodeCommand } from '../lib/processes';
+
+/** What bench/scenarios/breaker-micro.ts reports: ns per awaited call. */
+export interface BreakerMicroResult {
+  iterations: number;
+  rounds: number;
+  bare: number;
+  breaker: number;
+  breakerWithSignal: number;
+  bareRejection: number;
+  openRejection: number;
+}
+
+/** Runs the micro-benchmark child (optionally under `--cpu-prof`) and returns its figures. */
+export function runBreakerMicro(
+  appDir: string,
+  iterations: number,
+  cpuProfileDir?: string,
+): Promise<BreakerMicroResult> {
+  const { command, args } = tsNodeCommand('scenarios/breaker-micro.ts');
+  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const child = spawn(command, [...nodeArgs, ...args, appDir, String(iterations)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const output = captureOutput(child);
+  return new Promise((resolve, reject) => {
+    let result: BreakerMicroResult | undefined;
+    child.on('message', (message: BreakerMicroResult) => (result = message));
+    child.on('exit', (code) =>
+      result && code === 0
+        ? resolve(result)
+        : reject(new Error(`breaker micro-benchmark failed (exit ${code}):\n${output()}`)),
+    );
+  });
+}
+
+/**
+ * Circuit-breaker overhead per call: `execute(async () => 1)` against awaiting the bare function,
+ * and the time to turn a call away while the circuit is open.
+ */
+export async function breakerScenario(ctx: BenchContext): Promise<void> {
+  const r = await runBreakerMicro(ctx.options.appDir, ctx.options.breaker.iterations);
+  const us = (ns: number) => ns / 1000;
+  ctx.log(`  breaker: ${(r.breaker - r.bare).toFixed(0)} ns overhead per call`);
+  ctx.add(
+    {
+      group: 'Resilience',
+      name: 'breaker overhead per call, execute(async () => 1)',
+      unit: 'µs',
+      measured: us(r.breaker - r.bare),
+      goal: { op: '<', value: 2 },
+      note: `${us(r.breaker).toFixed(3)} vs ${us(r.bare).toFixed(3)} µs bare`,
+    },
+    {
+      group: 'Resilience',
+      name: 'breaker overhead per call, callee taking the signal',
+      unit: 'µs',
+      measured: us(r.breakerWithSignal - r.bare),
+      note: 'an AbortController per call',
+    },
+    {
+      group: 'Resilience',
+      name: 'time to reject while open',
+      unit: 'µs',
+      measured: us(r.openRejection),
+      note: `a bare rejected promise: ${us(r.bareRejection).toFixed(3)} µs`,
+    },
+  );
+  ctx.details.breaker = r;
+}

@@ -1,0 +1,158 @@
+import type { ServerInstance } from '../lib/app-server';
+import type { BenchContext } from '../lib/context';
+import { scrapeMetrics } from '../lib/http';
+import { InspectorSession } from '../lib/inspector';
+import { round, slope } from '../lib/stats';
+import type { RequestSpec } from '../load/protocol';
+import { REST_ENDPOINTS } from './rest';
+
+const MB = 1024 * 1024;
+
+interface Sample {
+  requests: number;
+  rssMb: number;
+  heapMb: number;
+  /** Throughput of the block that led here. */
+  rps?: number;
+}
+
+/**
+ * RSS and heap after a full collection. The app's figures come from its own `/metrics`
+ * (`process_resident_memory_bytes`, `nodejs_heap_size_used_bytes`); the baseline's from /proc and
+ * `process.memoryUsage()` through the inspector. The collection is forced through the inspector
+ * first: between major collections this app's heap swings from ~120 MB to ~480 MB (one
+ * Mark-Compact every ~10,000 requests), which would drown a growth of a few MB per 1,000 requests.
+ */
+async function read(
+  server: ServerInstance,
+  session: InspectorSession,
+  isApp: boolean,
+): Promise<Omit<Sample, 'requests'>> {
+  await session.send('HeapProfiler.collectGarbage');
+  if (isApp) {
+    const metrics = await scrapeMetrics(server.url);
+    return {
+      rssMb: (metrics.get('process_resident_memory_bytes') ?? NaN) / MB,
+      heapMb: (metrics.get('nodejs_heap_size_used_bytes') ?? NaN) / MB,
+    };
+  }
+  const evaluated = (await session.send('Runtime.evaluate', {
+    expression: 'process.memoryUsage().heapUsed',
+    returnByValue: true,
+  })) as { result?: { value?: number } };
+  return { rssMb: server.rss() / MB, heapMb: (evaluated.result?.value ?? NaN) / MB };
+}
+
+/**
+ * Memory after warm-up over blocks of requests (half creates, half lists), read after each block
+ * with the heap collected: growth is the least-squares slope per 1,000 requests over the readings.
+ */
+export async function memoryScenario(ctx: BenchContext): Promise<void> {
+  const { warmup, blocks, blockSize, connections } = ctx.options.memory;
+  const baseline = await ctx.baseline();
+  const requests: RequestSpec[] = REST_ENDPOINTS.map((e) => e.request);
+  const token = ctx.userToken;
+  const series: Record<'app' | 'baseline', Sample[]> = { app: [], baseline: [] };
+
+  for (const [key, server] of [
+    ['app', ctx.main],
+    ['baseline', baseline],
+  ] as const) {
+    const isApp = key === 'app';
+    if (!server.inspectPort) throw new Error(`${server.name} was started without an inspector`);
+    const session = await InspectorSession.connect(server.inspectPort);
+    try {
+      await ctx.agent.http({ baseUrl: server.url, token, connections, amount: warmup, requests });
+      series[key].push({ requests: 0, ...(await read(server, session, isApp)) });
+      for (let block = 1; block <= blocks; block++) {
+        const result = await ctx.agent.http({
+          baseUrl: server.url,
+          token,
+          connections,
+          amount: blockSize,
+          requests,
+        });
+        if (isApp && result.ok !== result.responses) {
+          ctx.failures.push({
+            scenario: 'memory',
+            message: `block ${block}: ${JSON.stringify(result.statusCodes)}, ${result.errors} errors`,
+          });
+        }
+        series[key].push({
+          requests: block * blockSize,
+          rps: result.rps,
+          ...(await read(server, session, isApp)),
+        });
+      }
+    } finally {
+      session.close();
+    }
+  }
+
+  const perThousand = (samples: Sample[], pick: (s: Sample) => number) =>
+    slope(
+      samples.map((s) => s.requests / 1000),
+      samples.map(pick),
+    );
+  const total = (blocks * blockSize).toLocaleString('en-US');
+  const heap = perThousand(series.app, (s) => s.heapMb);
+  const rss = perThousand(series.app, (s) => s.rssMb);
+  ctx.log(
+    `  over ${total} requests: heap ${round(heap, 3)} MB, RSS ${round(rss, 3)} MB per 1,000 ` +
+      `(heap ${series.app.map((s) => round(s.heapMb, 1)).join(' → ')} MB)`,
+  );
+  ctx.add(
+    {
+      group: 'Memory',
+      name: `heap growth over ${total} requests after warm-up`,
+      unit: 'MB/1k req',
+      measured: heap,
+      baseline: perThousand(series.baseline, (s) => s.heapMb),
+      goal: { op: '<', value: 5 },
+      note: 'after a full GC each 1,000',
+      ratio: false,
+    },
+    {
+      group: 'Memory',
+      name: `RSS growth over ${total} requests after warm-up`,
+      unit: 'MB/1k req',
+      measured: rss,
+      baseline: perThousand(series.baseline, (s) => s.rssMb),
+      goal: { op: '<', value: 5 },
+      ratio: false,
+    },
+    {
+      group: 'Memory',
+      name: 'heap used after warm-up and a full GC',
+      unit: 'MB',
+      measured: series.app[0].heapMb,
+      baseline: series.baseline[0].heapMb,
+    },
+    {
+      group: 'Memory',
+      name: 'RSS after warm-up',
+      unit: 'MB',
+      measured: series.app[0].rssMb,
+      baseline: series.baseline[0].rssMb,
+    },
+  );
+  ctx.tables.push(
+    [
+      `Memory per ${blockSize.toLocaleString('en-US')} requests (after a full GC; baseline in brackets):`,
+      '',
+      '| requests | heap used | RSS |',
+      '| -------: | --------: | --: |',
+      ...series.app.map((s, i) => {
+        const b = series.baseline[i];
+        return `| ${s.requests.toLocaleString('en-US')} | ${s.heapMb.toFixed(1)} MB (${b?.heapMb.toFixed(1)}) | ${s.rssMb.toFixed(1)} MB (${b?.rssMb.toFixed(1)}) |`;
+      }),
+    ].join('\n'),
+  );
+  const rounded = (samples: Sample[]) =>
+    samples.map((s) => ({ ...s, rssMb: round(s.rssMb, 2), heapMb: round(s.heapMb, 2) }));
+  ctx.details.memory = {
+    blockSize,
+    app: rounded(series.app),
+    baseline: rounded(series.baseline),
+  };
+}

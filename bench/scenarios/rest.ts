@@ -1,0 +1,113 @@
+import type { BenchContext } from '../lib/context';
+import { round } from '../lib/stats';
+import type { HttpResult, RequestSpec } from '../load/protocol';
+
+/** The two REST routes measured, the bodies they get. */
+export const REST_ENDPOINTS: ReadonlyArray<{ label: string; request: RequestSpec }> = [
+  {
+    label: 'POST /conversations',
+    request: {
+      method: 'POST',
+      path: '/api/v1/conversations',
+      body: { title: 'Benchmark conversation', metadata: { source: 'bench' } },
+    },
+  },
+  { label: 'GET /conversations', request: { method: 'GET', path: '/api/v1/conversations' } },
+];
+
+/** The concurrency the latency and throughput goals are set at. */
+const GOAL_CONCURRENCY = 50;
+
+/**
+ * REST throughput and latency at each concurrency, the app and the baseline one after the other at
+ * each level (so that a change in the machine's load hits both alike). Closed loop: each of the N
+ * connections sends its next request when the previous answer arrives.
+ */
+export async function restScenario(ctx: BenchContext): Promise<void> {
+  const { levels, durationSec, warmupSec } = ctx.options.rest;
+  const baseline = await ctx.baseline();
+  const servers = [ctx.main, baseline];
+  const token = ctx.userToken;
+
+  // Warm-up: JIT, pools filled, the list has a full page of rows for the bench user.
+  for (const server of servers) {
+    for (const { request } of REST_ENDPOINTS) {
+      await ctx.agent.http({
+        baseUrl: server.url,
+        token,
+        connections: 10,
+        durationSec: warmupSec,
+        requests: [request],
+      });
+    }
+  }
+
+  const runs: Array<{
+    endpoint: string;
+    connections: number;
+    app: HttpResult;
+    baseline: HttpResult;
+  }> = [];
+  for (const { label, request } of REST_ENDPOINTS) {
+    for (const connections of levels) {
+      const job = { token, connections, durationSec, requests: [request] };
+      const app = await ctx.agent.http({ baseUrl: ctx.main.url, ...job });
+      const base = await ctx.agent.http({ baseUrl: baseline.url, ...job });
+      runs.push({ endpoint: label, connections, app, baseline: base });
+      ctx.log(
+        `  ${label} @${connections}: ${app.rps} req/s p99 ${round(app.latency.p99)} ms` +
+          ` (baseline ${base.rps} req/s p99 ${round(base.latency.p99)} ms)`,
+      );
+
+      const atGoal = connections === GOAL_CONCURRENCY;
+      const name = `${label} @${connections}`;
+      ctx.add(
+        {
+          group: 'REST',
+          name: `${name}: throughput`,
+          unit: 'req/s',
+          measured: app.rps,
+          baseline: base.rps,
+          goal: atGoal && request.method === 'GET' ? { op: '>=', value: 1500 } : undefined,
+        },
+        {
+          group: 'REST',
+          name: `${name}: p50`,
+          unit: 'ms',
+          measured: app.latency.p50,
+          baseline: base.latency.p50,
+        },
+        {
+          group: 'REST',
+          name: `${name}: p95`,
+          unit: 'ms',
+          measured: app.latency.p95,
+          baseline: base.latency.p95,
+        },
+        {
+          group: 'REST',
+          name: `${name}: p99`,
+          unit: 'ms',
+          measured: app.latency.p99,
+          baseline: base.latency.p99,
+          goal: atGoal ? { op: '<', value: 50 } : undefined,
+        },
+        {
+          group: 'REST',
+          name: `${name}: errors`,
+          unit: '%',
+          measured: app.errorRate * 100,
+          baseline: base.errorRate * 100,
+          goal: { op: '==', value: 0 },
+        },
+      );
+      if (app.non2xx + app.errors + app.timeouts > 0) {
+        ctx.failures.push({
+          scenario: 'rest',
+          message: `${name}: ${app.non2xx} non-2xx, ${app.errors} errors, ${app.timeouts} timeouts (${JSON.stringify(app.statusCodes)})`,
+        });
+      }
+    }
+  }
+  ctx.details.rest = runs;
+}
