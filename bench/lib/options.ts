@@ -36,7 +36,15 @@ export interface BenchOptions {
    */
   capacity: {
     levels: number[];
-    tokenDelayMs: number;
+    /** Delay between words at low stream counts (a fast model: 20 words/s per stream at 50 ms). */
+    minWordDelayMs: number;
+    /**
+     * Cap on the words per second of all streams together: beyond it the delay between words
+     * grows with the stream count (see the capacity scenario for why).
+     */
+    maxWordsPerSecond: number;
+    /** A fixed delay between words instead (`--word-delay`). */
+    fixedWordDelayMs?: number;
     words: number;
     holdMs: number;
     openConcurrency: number;
@@ -57,7 +65,8 @@ const PRESETS: Record<
     monitoring: { durationSec: 10, connections: 50 },
     capacity: {
       levels: [1_000, 5_000],
-      tokenDelayMs: 50,
+      minWordDelayMs: 50,
+      maxWordsPerSecond: 5_000,
       words: 600,
       holdMs: 3_000,
       openConcurrency: 200,
@@ -71,12 +80,11 @@ const PRESETS: Record<
     streams: { count: 100, words: 60 },
     memory: { warmup: 500, blocks: 3, blockSize: 1_000, connections: 10 },
     monitoring: { durationSec: 1.5, connections: 50 },
-    // 100 ms between words rather than 50: 300 streams at 20 words/s each would keep two cores
-    // too busy to open them quickly, and quick is about wall time.
     capacity: {
       levels: [100, 300],
-      tokenDelayMs: 100,
-      words: 100,
+      minWordDelayMs: 50,
+      maxWordsPerSecond: 5_000,
+      words: 200,
       holdMs: 1_000,
       openConcurrency: 100,
     },
@@ -90,7 +98,14 @@ const PRESETS: Record<
     streams: { count: 10, words: 12 },
     memory: { warmup: 100, blocks: 3, blockSize: 100, connections: 5 },
     monitoring: { durationSec: 0.5, connections: 10 },
-    capacity: { levels: [30], tokenDelayMs: 20, words: 100, holdMs: 300, openConcurrency: 30 },
+    capacity: {
+      levels: [30],
+      minWordDelayMs: 20,
+      maxWordsPerSecond: 5_000,
+      words: 100,
+      holdMs: 300,
+      openConcurrency: 30,
+    },
     breaker: { iterations: 5_000 },
   },
 };
@@ -107,7 +122,8 @@ const USAGE = `npm run bench -- [options]
   --pool-size <n>    DB_POOL_SIZE of the app and pool size of the baseline (default 10)
   --streams <n,...>  concurrent stream counts of the capacity scenario (default 1000,5000;
                      quick 100,300)
-  --word-delay <ms>  the capacity scenario's delay between words (default 50; quick 100)
+  --word-delay <ms>  a fixed delay between words in the capacity scenario (default: 50 ms, longer
+                     above 250 streams so that all streams together get 5,000 words/s)
   --help`;
 
 /** Parses the command line. */
@@ -185,7 +201,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     capacity: {
       ...preset.capacity,
       levels: streamLevels ?? preset.capacity.levels,
-      tokenDelayMs: wordDelay ?? preset.capacity.tokenDelayMs,
+      fixedWordDelayMs: wordDelay,
     },
   };
 }

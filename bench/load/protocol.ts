@@ -96,7 +96,10 @@ export interface StreamsResult {
   events: number;
   /** With `cancelAfterOpen`: the hold, and the chunk rate per open stream during it. */
   hold?: {
-    allOpen: boolean;
+    /** Every stream had its answer (headers, or a refusal) when the hold began. */
+    allAnswered: boolean;
+    /** Streams open when the hold began: what the memory read during the hold is divided by. */
+    openAtHold: number;
     holdMs: number;
     chunksPerSecondPerStream: number;
     cancelAnswers: Record<string, number>;

@@ -240,7 +240,7 @@ export async function runStreamsJob(
   }
   const hold = job.cancelAfterOpen
     ? await holdThenCancel(job, job.cancelAfterOpen, {
-        allOpen: () => answered >= total,
+        allAnswered: () => answered >= total,
         chunks: () => records.reduce((sum, r) => sum + r.chunks, 0),
         live: () => live,
         setPhase: (p) => (phase = p),
@@ -283,7 +283,7 @@ export async function runStreamsJob(
 }
 
 /**
- * Waits until every stream has its headers (or `maxWaitMs`), holds them `holdMs`, then cancels
+ * Waits until every stream has its answer (or `maxWaitMs`), holds them `holdMs`, then cancels
  * every run. Returns the chunk rate per open stream during the hold and the cancel answers (202,
  * or 409 for a run that had already ended on its own).
  */
@@ -291,17 +291,17 @@ async function holdThenCancel(
   job: StreamsJob,
   options: { holdMs: number; maxWaitMs: number },
   state: {
-    allOpen: () => boolean;
+    allAnswered: () => boolean;
     chunks: () => number;
     live: () => number;
     setPhase: (phase: StreamsProgress['phase']) => void;
   },
 ): Promise<NonNullable<StreamsResult['hold']>> {
   const deadline = performance.now() + options.maxWaitMs;
-  while (!state.allOpen() && performance.now() < deadline) {
+  while (!state.allAnswered() && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const allOpen = state.allOpen();
+  const allAnswered = state.allAnswered();
   state.setPhase('holding');
   const chunksBefore = state.chunks();
   const live = state.live();
@@ -324,5 +324,5 @@ async function holdThenCancel(
     }
   };
   await Promise.all(Array.from({ length: 50 }, worker));
-  return { allOpen, holdMs, chunksPerSecondPerStream, cancelAnswers };
+  return { allAnswered, openAtHold: live, holdMs, chunksPerSecondPerStream, cancelAnswers };
 }

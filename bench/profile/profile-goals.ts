@@ -1,19 +1,28 @@
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ServerInstance } from '../lib/app-server';
 import type { BenchContext } from '../lib/context';
-import { monotonicMicros } from '../lib/processes';
+import { InspectorSession } from '../lib/inspector';
+import { monotonicMicros, sleep } from '../lib/processes';
 import type { ScoredFigure } from '../report';
 import { runBreakerMicro } from '../scenarios/breaker';
-import { HOLD_ENV, MAX_OPENING_MS } from '../scenarios/capacity';
+import { HOLD_ENV, MAX_OPENING_MS, wordDelayFor } from '../scenarios/capacity';
 import { message } from '../scenarios/streams';
 import { REST_ENDPOINTS } from '../scenarios/rest';
-import { renderSummary, summarizeProfile, type ProfileSummary } from './summarize';
+import {
+  renderHeapSummary,
+  renderSummary,
+  summarizeHeapProfile,
+  summarizeProfile,
+  type HeapSummary,
+  type ProfileSummary,
+} from './summarize';
 
 /** One profiled load: which goal it explains and what the profile says. */
 export interface GoalProfile {
   goal: string;
   load: string;
-  summary: ProfileSummary;
+  summary: ProfileSummary | HeapSummary;
 }
 
 interface Window {
@@ -42,14 +51,14 @@ export async function profileMissedGoals(
   const profileApp = async (
     goal: string,
     env: Record<string, string>,
-    load: (url: string) => Promise<Window[]>,
+    load: (app: ServerInstance) => Promise<Window[]>,
   ) => {
     process.stdout.write(`\n== profile: ${goal}\n`);
     const dir = join(ctx.tmpDir, `profile-${profiles.length}`);
-    const app = await ctx.startApp(`profile-${goal}`, env, { cpuProfileDir: dir });
+    const app = await ctx.startApp(`profile-${goal}`, env, { cpuProfileDir: dir, inspect: true });
     let windows: Window[];
     try {
-      windows = await load(app.url);
+      windows = await load(app);
     } finally {
       await ctx.stop(app);
     }
@@ -72,7 +81,7 @@ export async function profileMissedGoals(
   };
 
   if (missed('REST') || missed('Memory')) {
-    await profileApp('rest', {}, async (url) => {
+    await profileApp('rest', {}, async ({ url }) => {
       const token = ctx.userToken;
       const base = { baseUrl: url, token, connections: 50 };
       for (const { request } of REST_ENDPOINTS) {
@@ -91,7 +100,7 @@ export async function profileMissedGoals(
   }
 
   if (missed('Streaming')) {
-    await profileApp('streams', {}, async (url) => {
+    await profileApp('streams', {}, async ({ url }) => {
       const { count, words } = options.streams;
       const ids = await ctx.agent.createConversations({
         baseUrl: url,
@@ -117,19 +126,25 @@ export async function profileMissedGoals(
   }
 
   if (missed('Capacity')) {
-    const { levels, tokenDelayMs, words, openConcurrency, holdMs } = options.capacity;
+    const { levels, words, openConcurrency, holdMs } = options.capacity;
     const streams = levels[levels.length - 1];
-    await profileApp('capacity', HOLD_ENV(tokenDelayMs), async (url) => {
+    const wordDelayMs = wordDelayFor(streams, options.capacity);
+    await profileApp('capacity', HOLD_ENV(wordDelayMs), async (app) => {
       const ids = await ctx.agent.createConversations({
-        baseUrl: url,
+        baseUrl: app.url,
         token: ctx.userToken,
         count: streams,
         concurrency: 50,
       });
-      return [
-        await timed(`${streams} concurrent streams, held then cancelled`, () =>
-          ctx.agent.streams({
-            baseUrl: url,
+      // What the open streams keep alive: a sampling heap profile from before the first stream
+      // opens to the middle of the hold (objects allocated and still alive then).
+      const session = await InspectorSession.connect(app.inspectPort!);
+      await session.send('HeapProfiler.startSampling', { samplingInterval: 16_384 });
+      let heap: Promise<unknown> | undefined;
+      const window = await timed(`${streams} concurrent streams, held then cancelled`, () =>
+        ctx.agent.streams(
+          {
+            baseUrl: app.url,
             token: ctx.userToken,
             conversationIds: ids,
             content: message(words),
@@ -137,9 +152,26 @@ export async function profileMissedGoals(
             maxOpen: streams,
             timeoutMs: 600_000,
             cancelAfterOpen: { holdMs, maxWaitMs: MAX_OPENING_MS },
-          }),
+          },
+          (p) => {
+            if (p.phase === 'holding' && !heap) {
+              heap = sleep(holdMs / 2).then(() => session.send('HeapProfiler.stopSampling'));
+            }
+          },
         ),
-      ];
+      );
+      const sampled = (await heap) as {
+        profile?: { head: Parameters<typeof summarizeHeapProfile>[0] };
+      };
+      session.close();
+      if (sampled?.profile) {
+        const summary = summarizeHeapProfile(sampled.profile.head);
+        profiles.push({ goal: 'capacity', load: `live heap, ${streams} streams open`, summary });
+        process.stdout.write(
+          `${renderHeapSummary(`capacity: live heap while ${streams} streams are open`, summary)}\n`,
+        );
+      }
+      return [window];
     });
   }
 

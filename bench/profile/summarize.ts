@@ -162,6 +162,77 @@ export function summarizeProfile(
   };
 }
 
+/** A node of a V8 sampling heap profile (`HeapProfiler.stopSampling`). */
+interface HeapProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+/** Live memory by allocating function and package, from a sampling heap profile. */
+export interface HeapSummary {
+  totalMb: number;
+  functions: Array<{ name: string; kib: number; share: number }>;
+  packages: Array<{ name: string; kib: number; share: number }>;
+}
+
+/**
+ * Summarises a sampling heap profile taken while streams were open: the sampled objects still
+ * alive when sampling stopped, by the function that allocated them (self size) and its package.
+ */
+export function summarizeHeapProfile(head: HeapProfileNode, count = 20): HeapSummary {
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapProfileNode) => {
+    if (node.selfSize > 0) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const fn = functionName || '(anonymous)';
+      const key = `${fn} ${where(url, lineNumber)}`.trim();
+      byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
+      const pkg = owner(url, fn);
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(head);
+  const rows = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, bytes]) => ({
+        name,
+        kib: Math.round(bytes / 1024),
+        share: Math.round((bytes / Math.max(total, 1)) * 1000) / 10,
+      }));
+  return {
+    totalMb: Math.round((total / 1024 / 1024) * 10) / 10,
+    functions: rows(byFunction, count),
+    packages: rows(byPackage, 12),
+  };
+}
+
+/** Markdown for a heap summary. */
+export function renderHeapSummary(title: string, s: HeapSummary): string {
+  const rows = (items: HeapSummary['functions']) =>
+    items.map((f) => `| ${f.share.toFixed(1)}% | ${f.kib} | \`${f.name}\` |`).join('\n');
+  return [
+    `#### ${title}`,
+    '',
+    `Sampled live heap: ${s.totalMb} MB, by allocating function (self) and package.`,
+    '',
+    '| share | KiB | function |',
+    '| ----: | --: | -------- |',
+    rows(s.functions),
+    '',
+    '| share | KiB | package |',
+    '| ----: | --: | ------- |',
+    rows(s.packages),
+    '',
+  ].join('\n');
+}
+
 /** Markdown for a summary. */
 export function renderSummary(title: string, s: ProfileSummary): string {
   const rows = (items: SelfTime[]) =>

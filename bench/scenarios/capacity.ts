@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerInstance } from '../lib/app-server';
 import type { BenchContext } from '../lib/context';
+import type { BenchOptions } from '../lib/options';
+import { collectAndRead } from '../lib/heap';
 import { fetchJson } from '../lib/http';
+import { InspectorSession } from '../lib/inspector';
 import { sleep } from '../lib/processes';
 import { round } from '../lib/stats';
 import type { StreamsResult } from '../load/protocol';
@@ -12,6 +15,20 @@ const KIB = 1024;
 // loop reads ~10.1 ms): the delay proper is the excess over it.
 const LOOP_SAMPLING_MS = 10;
 /**
+ * The delay between words for a level: `minWordDelayMs` (50 ms, 20 words/s per stream, a fast
+ * model), lengthened above 250 streams so that all streams together ask for at most
+ * `maxWordsPerSecond` (5,000). At 20 words/s each, 5,000 streams would be 100,000 events/s, which on
+ * two cores saturates even the bare baseline and the load generator (measured: the baseline then
+ * gets only ~3,600 of 5,000 streams open at once and ~9 words/s each), so the figure would be the
+ * machine's, not the app's. The words' own cost is measured by the sequential streams and the
+ * lower levels; this one is about holding N streams.
+ */
+export function wordDelayFor(streams: number, options: BenchOptions['capacity']): number {
+  if (options.fixedWordDelayMs) return options.fixedWordDelayMs;
+  return Math.max(options.minWordDelayMs, Math.ceil((streams * 1000) / options.maxWordsPerSecond));
+}
+
+/**
  * A safety net only: the hold starts when every stream is open, or after this. Streams that ended
  * by themselves before the last one opened show as "open at once" below the level.
  */
@@ -20,12 +37,12 @@ export const MAX_OPENING_MS = 300_000;
 /**
  * The hold instances' settings: the delay between words; a per-call model timeout above the longest
  * answer; and an `llm` breaker that cannot open during the test. The last because cancelled runs
- * are counted as model failures (five cancels open the circuit and every later run ends with
- * `llm_unavailable`): the figure is reported as its own row, and the capacity test still measures
- * capacity. Exported for the profiler, which replays this load.
+ * used to be counted as model failures (five cancels opened the circuit and every later run ended
+ * with `llm_unavailable`, fixed in 73158ba): should that come back, the "llm breaker failures"
+ * row shows it and the capacity figures still measure capacity. Exported for the profiler.
  */
-export const HOLD_ENV = (tokenDelayMs: number): Record<string, string> => ({
-  LOCAL_MODEL_TOKEN_DELAY_MS: String(tokenDelayMs),
+export const HOLD_ENV = (wordDelayMs: number): Record<string, string> => ({
+  LOCAL_MODEL_TOKEN_DELAY_MS: String(wordDelayMs),
   LLM_TIMEOUT_MS: '600000',
   STREAM_MAX_CONNECTIONS: '10000',
   CB_LLM_FAILURE_THRESHOLD: '10000',
@@ -40,8 +57,10 @@ interface LoopDelay {
 interface Measured {
   result: StreamsResult;
   rssBeforeMb: number;
-  rssHoldMb: number;
+  rssPeakMb: number;
   kibPerStream: number;
+  /** Heap in use after a full collection, before and during the hold, per open stream. */
+  heap?: { beforeMb: number; holdMb: number; kibPerStream: number };
   loop?: LoopDelay;
 }
 
@@ -58,26 +77,35 @@ async function readLoopDelay(ctx: BenchContext, server: ServerInstance): Promise
 
 /**
  * Opens every stream of the level (as fast as `openConcurrency` handshakes allow), holds them all
- * open for `holdMs`, then cancels every run and reads each stream to its `complete_state`. RSS is
- * sampled every 100 ms; RSS per open stream is (highest RSS during the hold − RSS before) / streams
- * open: an upper bound, as the peak also holds garbage not yet collected. Event-loop delay covers
- * opening and holding.
+ * open for `holdMs`, then cancels every run and reads each stream to its `complete_state`. RSS per
+ * open stream is (RSS while the most streams were open − RSS before) / that number, RSS being read
+ * with each progress report: an upper bound, as it also holds garbage not yet collected. With an inspector
+ * session, the live heap is also read after a full collection before and halfway through the
+ * hold: what the open streams really keep. Event-loop delay covers opening and holding.
  */
 async function measure(
   ctx: BenchContext,
   server: ServerInstance,
   conversationIds: string[],
   content: string,
-  settings: { holdMs: number; maxWaitMs: number; withLoopDelay: boolean },
+  settings: {
+    holdMs: number;
+    maxWaitMs: number;
+    withLoopDelay: boolean;
+    heap?: { session: InspectorSession; source: 'metrics' | 'inspector' };
+  },
 ): Promise<Measured> {
+  const heap = settings.heap;
+  const heapBefore = heap && (await collectAndRead(server, heap.session, heap.source));
   if (settings.withLoopDelay) await readLoopDelay(ctx, server);
   const rssBefore = server.rss();
-  let rssHold = rssBefore;
+  // RSS paired with the number of streams open at the same moment (progress ticks, every 200 ms):
+  // the highest RSS seen while the most streams were open.
+  let peakOpen = 0;
+  let rssAtPeak = rssBefore;
   let phase: string | undefined;
   let loop: Promise<LoopDelay> | undefined;
-  const sampler = setInterval(() => {
-    if (phase === 'holding') rssHold = Math.max(rssHold, server.rss());
-  }, 100);
+  let heapHold: Promise<{ heapMb: number }> | undefined;
   let lastLog = 0;
   const result = await ctx.agent.streams(
     {
@@ -91,6 +119,17 @@ async function measure(
       cancelAfterOpen: { holdMs: settings.holdMs, maxWaitMs: settings.maxWaitMs },
     },
     (p) => {
+      if (p.open > peakOpen) {
+        peakOpen = p.open;
+        rssAtPeak = server.rss();
+      } else if (p.open === peakOpen) {
+        rssAtPeak = Math.max(rssAtPeak, server.rss());
+      }
+      if (p.phase === 'holding' && phase !== 'holding' && heap) {
+        heapHold = sleep(settings.holdMs / 2).then(() =>
+          collectAndRead(server, heap.session, heap.source),
+        );
+      }
       if (p.phase === 'cancelling' && phase !== 'cancelling' && settings.withLoopDelay) {
         loop = readLoopDelay(ctx, server);
       }
@@ -101,13 +140,22 @@ async function measure(
       }
     },
   );
-  clearInterval(sampler);
-  const open = result.hold?.allOpen ? conversationIds.length : result.peakOpen;
+  // Divided by the streams open at the time, not the level: refused ones hold nothing.
+  const openAtHold = Math.max(1, result.hold?.openAtHold ?? result.peakOpen);
+  const held = heapHold && (await heapHold);
   return {
     result,
     rssBeforeMb: rssBefore / KIB / KIB,
-    rssHoldMb: rssHold / KIB / KIB,
-    kibPerStream: (rssHold - rssBefore) / KIB / Math.max(1, open),
+    rssPeakMb: rssAtPeak / KIB / KIB,
+    kibPerStream: (rssAtPeak - rssBefore) / KIB / Math.max(1, peakOpen),
+    heap:
+      heapBefore && held
+        ? {
+            beforeMb: heapBefore.heapMb,
+            holdMb: held.heapMb,
+            kibPerStream: ((held.heapMb - heapBefore.heapMb) * KIB) / openAtHold,
+          }
+        : undefined,
     loop: await loop,
   };
 }
@@ -115,7 +163,7 @@ async function measure(
 /**
  * Many concurrent streams: every one held open at the same time, then every one ended with
  * `complete_state` (no loss), with RSS per open stream and event-loop delay. Each level runs on a
- * fresh instance (a clean "before" RSS) whose local model waits `tokenDelayMs` between words, on a
+ * fresh instance (a clean "before" RSS) whose local model waits {@link wordDelayFor} between words, on a
  * message long enough (`words`) that no stream ends by itself before the last one has opened:
  * opening thousands of streams takes longer than a short answer lasts. Once all are open they are
  * held `holdMs`, then each run is cancelled (`POST …/cancel`, as a user pressing stop) and must end
@@ -125,18 +173,24 @@ async function measure(
  * beforehand, outside the measurement.
  */
 export async function capacityScenario(ctx: BenchContext): Promise<void> {
-  const { levels, tokenDelayMs, words, holdMs } = ctx.options.capacity;
+  const { levels, words, holdMs } = ctx.options.capacity;
   const content = message(words);
   const runs: Array<{
     streams: number;
+    wordDelayMs: number;
     app: Measured;
     baseline: Measured;
     llmFailedCalls: number;
   }> = [];
   try {
     for (const streams of levels) {
-      const app = await ctx.startApp(`streams-hold-${streams}`, HOLD_ENV(tokenDelayMs));
-      const baseline = await ctx.startBaseline(`baseline-hold-${streams}`, tokenDelayMs);
+      const wordDelayMs = wordDelayFor(streams, ctx.options.capacity);
+      const app = await ctx.startApp(`streams-hold-${streams}`, HOLD_ENV(wordDelayMs), {
+        inspect: true,
+      });
+      const baseline = await ctx.startBaseline(`baseline-hold-${streams}`, wordDelayMs, true);
+      const appSession = await InspectorSession.connect(app.inspectPort!);
+      const baseSession = await InspectorSession.connect(baseline.inspectPort!);
       try {
         const settings = { holdMs, maxWaitMs: MAX_OPENING_MS, withLoopDelay: false };
         // Warm-up: a few streams each, so that lazily loaded code does not count per stream.
@@ -162,18 +216,31 @@ export async function capacityScenario(ctx: BenchContext): Promise<void> {
           concurrency: 50,
         });
         await sleep(1_000); // let the creation burst's garbage go before the "before" RSS
-        ctx.log(`  ${streams} concurrent streams, ${tokenDelayMs} ms between words:`);
-        const appRun = await measure(ctx, app, ids, content, { ...settings, withLoopDelay: true });
+        ctx.log(`  ${streams} concurrent streams, ${wordDelayMs} ms between words:`);
+        const appRun = await measure(ctx, app, ids, content, {
+          ...settings,
+          withLoopDelay: true,
+          heap: { session: appSession, source: 'metrics' },
+        });
         const baseIds = ids.map(() => randomUUID());
-        const baseRun = await measure(ctx, baseline, baseIds, content, settings);
+        const baseRun = await measure(ctx, baseline, baseIds, content, {
+          ...settings,
+          heap: { session: baseSession, source: 'inspector' },
+        });
         const llm = await fetchJson<{ metrics?: { failed_calls?: number } }>(
           `${app.url}/api/v1/resilience/circuit-breakers/llm`,
           { token: ctx.adminToken },
         );
         const cancelFailures = llm.body.metrics?.failed_calls ?? NaN;
-        runs.push({ streams, app: appRun, baseline: baseRun, llmFailedCalls: cancelFailures });
+        runs.push({
+          streams,
+          wordDelayMs,
+          app: appRun,
+          baseline: baseRun,
+          llmFailedCalls: cancelFailures,
+        });
         recordLoss(ctx, 'capacity', appRun.result);
-        addFigures(ctx, streams, tokenDelayMs, appRun, baseRun);
+        addFigures(ctx, streams, wordDelayMs, appRun, baseRun);
         ctx.add({
           group: 'Capacity',
           name: `${streams.toLocaleString('en-US')} streams: llm breaker failures after the cancels`,
@@ -183,12 +250,14 @@ export async function capacityScenario(ctx: BenchContext): Promise<void> {
           note: 'a cancel says nothing about the model; see CB_LLM_FAILURE_THRESHOLD in docs',
         });
       } finally {
+        appSession.close();
+        baseSession.close();
         await ctx.stop(baseline);
         await ctx.stop(app);
       }
     }
   } finally {
-    ctx.details.capacity = { tokenDelayMs, words, holdMs, runs };
+    ctx.details.capacity = { words, holdMs, runs };
   }
 }
 
@@ -230,6 +299,7 @@ function addFigures(
       measured: r.peakOpen,
       baseline: b.peakOpen,
       goal: { op: '>=', value: streams },
+      note: `${delay} ms between words`,
     },
     {
       group,
@@ -238,7 +308,15 @@ function addFigures(
       measured: appRun.kibPerStream,
       baseline: baseRun.kibPerStream,
       goal: { op: '<', value: 64 },
-      note: '(RSS while all open − before) / open',
+      note: '(RSS at the most streams open − before) / that many',
+    },
+    {
+      group,
+      name: `${name}: live heap per open stream`,
+      unit: 'KiB',
+      measured: appRun.heap?.kibPerStream ?? NaN,
+      baseline: baseRun.heap?.kibPerStream ?? NaN,
+      note: 'after a full GC, before and while held',
     },
     {
       group,

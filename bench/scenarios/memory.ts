@@ -1,12 +1,9 @@
-import type { ServerInstance } from '../lib/app-server';
 import type { BenchContext } from '../lib/context';
-import { scrapeMetrics } from '../lib/http';
+import { collectAndRead } from '../lib/heap';
 import { InspectorSession } from '../lib/inspector';
 import { round, slope } from '../lib/stats';
 import type { RequestSpec } from '../load/protocol';
 import { REST_ENDPOINTS } from './rest';
-
-const MB = 1024 * 1024;
 
 interface Sample {
   requests: number;
@@ -17,35 +14,9 @@ interface Sample {
 }
 
 /**
- * RSS and heap after a full collection. The app's figures come from its own `/metrics`
- * (`process_resident_memory_bytes`, `nodejs_heap_size_used_bytes`); the baseline's from /proc and
- * `process.memoryUsage()` through the inspector. The collection is forced through the inspector
- * first: between major collections this app's heap swings from ~120 MB to ~480 MB (one
- * Mark-Compact every ~10,000 requests), which would drown a growth of a few MB per 1,000 requests.
- */
-async function read(
-  server: ServerInstance,
-  session: InspectorSession,
-  isApp: boolean,
-): Promise<Omit<Sample, 'requests'>> {
-  await session.send('HeapProfiler.collectGarbage');
-  if (isApp) {
-    const metrics = await scrapeMetrics(server.url);
-    return {
-      rssMb: (metrics.get('process_resident_memory_bytes') ?? NaN) / MB,
-      heapMb: (metrics.get('nodejs_heap_size_used_bytes') ?? NaN) / MB,
-    };
-  }
-  const evaluated = (await session.send('Runtime.evaluate', {
-    expression: 'process.memoryUsage().heapUsed',
-    returnByValue: true,
-  })) as { result?: { value?: number } };
-  return { rssMb: server.rss() / MB, heapMb: (evaluated.result?.value ?? NaN) / MB };
-}
-
-/**
  * Memory after warm-up over blocks of requests (half creates, half lists), read after each block
- * with the heap collected: growth is the least-squares slope per 1,000 requests over the readings.
+ * with the heap collected first ({@link collectAndRead}): growth is the least-squares slope per
+ * 1,000 requests over the readings.
  */
 export async function memoryScenario(ctx: BenchContext): Promise<void> {
   const { warmup, blocks, blockSize, connections } = ctx.options.memory;
@@ -61,9 +32,10 @@ export async function memoryScenario(ctx: BenchContext): Promise<void> {
     const isApp = key === 'app';
     if (!server.inspectPort) throw new Error(`${server.name} was started without an inspector`);
     const session = await InspectorSession.connect(server.inspectPort);
+    const read = () => collectAndRead(server, session, isApp ? 'metrics' : 'inspector');
     try {
       await ctx.agent.http({ baseUrl: server.url, token, connections, amount: warmup, requests });
-      series[key].push({ requests: 0, ...(await read(server, session, isApp)) });
+      series[key].push({ requests: 0, ...(await read()) });
       for (let block = 1; block <= blocks; block++) {
         const result = await ctx.agent.http({
           baseUrl: server.url,
@@ -81,7 +53,7 @@ export async function memoryScenario(ctx: BenchContext): Promise<void> {
         series[key].push({
           requests: block * blockSize,
           rps: result.rps,
-          ...(await read(server, session, isApp)),
+          ...(await read()),
         });
       }
     } finally {
