@@ -21,6 +21,9 @@ export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
 
   express.disable('x-powered-by');
+  // No ETag: Express would hash every JSON body (SHA-1) for conditional GETs no client of this API
+  // makes; answers are per user and change with every run.
+  express.set('etag', false);
   express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
     assignRequestId(request, response);
     next();

@@ -185,6 +185,8 @@ describe('A slow reader (e2e)', () => {
       MAX_MESSAGE_CHARS: '1000000',
       MAX_BODY_BYTES: '2000000',
       LLM_MAX_HISTORY_TOKENS: '500000',
+      // The test polls GET .../events page by page while the run goes on.
+      RATE_LIMIT_MAX: '0',
     });
     token = await tokenFor('slow-reader');
     auth = `Bearer ${token}`;

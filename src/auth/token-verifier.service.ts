@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   createRemoteJWKSet,
@@ -24,12 +25,13 @@ export class InvalidTokenError extends Error {
 @Injectable()
 export class TokenVerifier {
   private readonly logger = new Logger('Auth');
-  private readonly secret?: Uint8Array;
+  private readonly secret?: KeyObject;
   private readonly jwks?: JWTVerifyGetKey;
 
   constructor(@Inject(authConfig.KEY) private readonly config: AuthConfig) {
     if (config.mode === 'hs256' && config.jwtSecret) {
-      this.secret = new TextEncoder().encode(config.jwtSecret);
+      // A KeyObject made once: given raw bytes, jose imports the key again on every request.
+      this.secret = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
     } else if (config.mode === 'jwks' && config.jwksUrl) {
       this.jwks = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000 });
     } else {

@@ -7,6 +7,12 @@ import type { Page } from '../common/pagination/cursor-codec';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ConversationEntity } from './conversation.entity';
 import { conversationCursor } from './conversation-cursor';
+import {
+  INSERT_CONVERSATION,
+  LIST_CONVERSATIONS,
+  LIST_CONVERSATIONS_AFTER,
+  type ConversationRow,
+} from './conversation.sql';
 import type { CreateConversationDto } from './dto/create-conversation.dto';
 import { ConversationResponse } from './dto/conversation.response';
 import type { UpdateConversationDto } from './dto/update-conversation.dto';
@@ -24,37 +30,35 @@ export class ConversationsService {
 
   /** Creates an empty conversation owned by the user. */
   async create(userId: string, body: CreateConversationDto): Promise<ConversationResponse> {
-    const saved = await this.conversations.save(
-      this.conversations.create({
-        userId,
-        title: body.title ?? null,
-        metadata: body.metadata ?? {},
-      }),
-    );
-    // `save` returns the defaults the database filled in (id, timestamps) via RETURNING.
-    return ConversationResponse.from(saved);
+    const rows = await this.conversations.query<ConversationRow[]>(INSERT_CONVERSATION, [
+      userId,
+      body.title ?? null,
+      JSON.stringify(body.metadata ?? {}),
+    ]);
+    return rows[0];
   }
 
   /** The user's conversations, newest first, by keyset on `(created_at, id)`. */
   async list(userId: string, page: PageQueryDto): Promise<Page<ConversationResponse>> {
-    const query = this.conversations
-      .createQueryBuilder('c')
-      .where('c.user_id = :userId', { userId })
-      .orderBy('c.created_at', 'DESC')
-      .addOrderBy('c.id', 'DESC')
-      .limit(page.limit + 1);
-    if (page.cursor) {
-      const after = conversationCursor.decode(page.cursor);
-      query.andWhere('(c.created_at, c.id) < (:t::timestamptz, :i::uuid)', after);
-    }
-    const rows = await query.getMany();
+    const after = page.cursor ? conversationCursor.decode(page.cursor) : undefined;
+    const rows = after
+      ? await this.conversations.query<ConversationRow[]>(LIST_CONVERSATIONS_AFTER, [
+          userId,
+          page.limit + 1,
+          after.t,
+          after.i,
+        ])
+      : await this.conversations.query<ConversationRow[]>(LIST_CONVERSATIONS, [
+          userId,
+          page.limit + 1,
+        ]);
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((row) => ConversationResponse.from(row)),
+      items,
       next_cursor:
         rows.length > page.limit && last
-          ? conversationCursor.encode({ t: last.createdAt.toISOString(), i: last.id })
+          ? conversationCursor.encode({ t: last.created_at, i: last.id })
           : null,
     };
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type { BaseLanguageModelInput, ToolDefinition } from '@langchain/core/language_models/base';
 import {
@@ -136,10 +136,17 @@ export class LocalChatModel extends BaseChatModel<LocalChatModelCallOptions> {
     yield closingChunk('stop');
   }
 
-  /** Waits `tokenDelayMs`, and throws the abort reason as soon as the signal fires. */
+  /**
+   * Waits `tokenDelayMs`, and throws the abort reason as soon as the signal fires. At 0 ms it
+   * still yields to the event loop, as a network provider's tokens arrive in separate socket
+   * reads: without that, a whole answer was produced in one run of microtasks, so Node (which
+   * flushes a response's writes at the end of the tick) sent it to the client in one piece after
+   * the last word, and the process served nothing else meanwhile.
+   */
   private async pause(signal: AbortSignal | undefined): Promise<void> {
     try {
       if (this.tokenDelayMs > 0) await delay(this.tokenDelayMs, undefined, { signal });
+      else await nextTurn(undefined, { signal });
     } finally {
       // Node rejects with its own AbortError; the signal's reason tells why (cancel, timeout).
       signal?.throwIfAborted();
