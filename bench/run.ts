@@ -18,6 +18,7 @@ import { profileMissedGoals } from './profile/profile-goals';
 import { renderTable, score, writeReport, type BenchReport } from './report';
 import { breakerScenario } from './scenarios/breaker';
 import { capacityScenario } from './scenarios/capacity';
+import { knowledgeScenario } from './scenarios/knowledge';
 import { memoryScenario } from './scenarios/memory';
 import { monitoringScenario } from './scenarios/monitoring';
 import { opsScenario } from './scenarios/ops';
@@ -32,6 +33,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<void
   monitoring: monitoringScenario,
   capacity: capacityScenario,
   breaker: breakerScenario,
+  knowledge: knowledgeScenario,
 };
 
 function git(appDir: string, ...args: string[]): string {

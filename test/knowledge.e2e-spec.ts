@@ -147,6 +147,28 @@ describe('Knowledge base (e2e)', () => {
       },
     );
 
+    it('scores each passage with the cosine similarity of the migration function (exact path)', async () => {
+      const q = 'how do plants turn light into energy';
+      const res = await searchKnowledge(t, user, { q, k: 5 }).expect(200);
+      expect(res.body.strategy).toBe('vector');
+      const { embeddings } = t.app.get<KnowledgeEmbeddings>(KNOWLEDGE_EMBEDDINGS);
+      const query = await embeddings.embedQuery(q);
+      for (const hit of res.body.results as Array<{
+        document_id: string;
+        content: string;
+        score: number;
+      }>) {
+        const [row] = await db
+          .query<{ cosine: number }>(
+            `SELECT knowledge_cosine_similarity(embedding, $1::real[]) AS cosine
+           FROM knowledge_chunks WHERE document_id = $2 AND content = $3`,
+            [query, hit.document_id, hit.content],
+          )
+          .then((r) => r.rows);
+        expect(hit.score).toBeCloseTo(row.cosine, 6);
+      }
+    });
+
     it('finds by meaning what keyword search cannot: other forms of the words', async () => {
       // The English stemmer keeps "photosynthetic"/"photosynthesis", "greenery"/"green" and
       // "sunlit"/"sunlight" apart; the embedding's character trigrams bring them together.

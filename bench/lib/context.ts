@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { Failure, Figure } from '../report';
+import { KNOWLEDGE_SEARCH_TIMEOUT_MS } from './knowledge';
 import { attach, startApp, stopOrphanPostgres, type ServerInstance } from './app-server';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { LoadAgent } from './load-agent';
@@ -109,6 +110,10 @@ export class BenchContext {
         DB_POOL_SIZE: String(this.options.poolSize),
         AUTH_JWT_SECRET: SECRET,
         TOKEN_DELAY_MS: String(tokenDelayMs),
+        // The knowledge search: the app build whose local embedding it uses, and the statement
+        // timeout the knowledge scenario's app instance has (its vector_search call timeout).
+        APP_DIR: this.options.appDir,
+        KNOWLEDGE_STATEMENT_TIMEOUT_MS: String(KNOWLEDGE_SEARCH_TIMEOUT_MS),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       nofile: NOFILE,

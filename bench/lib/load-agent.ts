@@ -4,6 +4,8 @@ import type {
   CreateConversationsJob,
   HttpJob,
   HttpResult,
+  IngestJob,
+  IngestResult,
   Job,
   StreamsJob,
   StreamsProgress,
@@ -65,6 +67,10 @@ export class LoadAgent {
 
   createConversations(job: Omit<CreateConversationsJob, 'kind'>): Promise<string[]> {
     return this.run({ kind: 'create-conversations', ...job }) as Promise<string[]>;
+  }
+
+  ingest(job: Omit<IngestJob, 'kind'>): Promise<IngestResult> {
+    return this.run({ kind: 'ingest', ...job }) as Promise<IngestResult>;
   }
 
   streams(

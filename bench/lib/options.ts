@@ -12,6 +12,7 @@ export const SCENARIOS = [
   'monitoring',
   'capacity',
   'breaker',
+  'knowledge',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -50,6 +51,22 @@ export interface BenchOptions {
     openConcurrency: number;
   };
   breaker: { iterations: number };
+  /**
+   * The knowledge base: `documents` uploads of `paragraphs` chunks each (`ingestConcurrency` at a
+   * time), then searches at each of `levels` concurrent clients, per path. A search run is a number
+   * of requests: about `durationSec` worth at the pace measured beforehand, but at least
+   * `minRequests` and `minRounds` per client (an exact search over 10,000 chunks takes seconds).
+   */
+  knowledge: {
+    documents: number;
+    paragraphs: number;
+    ingestConcurrency: number;
+    levels: number[];
+    durationSec: number;
+    warmupSec: number;
+    minRequests: number;
+    minRounds: number;
+  };
 }
 
 const PRESETS: Record<
@@ -72,6 +89,16 @@ const PRESETS: Record<
       openConcurrency: 200,
     },
     breaker: { iterations: 200_000 },
+    knowledge: {
+      documents: 500,
+      paragraphs: 20,
+      ingestConcurrency: 4,
+      levels: [1, 10],
+      durationSec: 10,
+      warmupSec: 2,
+      minRequests: 10,
+      minRounds: 2,
+    },
   },
   quick: {
     poolSize: 10,
@@ -89,6 +116,17 @@ const PRESETS: Record<
       openConcurrency: 100,
     },
     breaker: { iterations: 50_000 },
+    knowledge: {
+      // 1,600 chunks: 10 concurrent exact searches over 2,000 take ~5 s per run on 2 cores.
+      documents: 80,
+      paragraphs: 20,
+      ingestConcurrency: 4,
+      levels: [1, 10],
+      durationSec: 1,
+      warmupSec: 0.5,
+      minRequests: 2,
+      minRounds: 1,
+    },
   },
   // Proves the suite works (CI): every scenario, tiny counts, figures printed but meaningless.
   smoke: {
@@ -107,6 +145,16 @@ const PRESETS: Record<
       openConcurrency: 30,
     },
     breaker: { iterations: 5_000 },
+    knowledge: {
+      documents: 10,
+      paragraphs: 20,
+      ingestConcurrency: 4,
+      levels: [1, 10],
+      durationSec: 0.3,
+      warmupSec: 0.2,
+      minRequests: 2,
+      minRounds: 1,
+    },
   },
 };
 

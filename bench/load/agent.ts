@@ -5,6 +5,7 @@
  * and one long-lived process avoids paying ts-node's start-up for each of the dozens of runs.
  */
 import { runHttpJob } from './http-load';
+import { runIngestJob } from './knowledge-load';
 import type { AgentMessage, Job, JobRequest } from './protocol';
 import { createConversations, runStreamsJob } from './stream-load';
 
@@ -20,6 +21,8 @@ async function run(id: number, job: Job): Promise<unknown> {
       return createConversations(job);
     case 'streams':
       return runStreamsJob(job, (progress) => send({ id, progress }));
+    case 'ingest':
+      return runIngestJob(job);
   }
 }
 

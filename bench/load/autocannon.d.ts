@@ -7,6 +7,8 @@ declare module 'autocannon' {
     path?: string;
     body?: string;
     headers?: Record<string, string>;
+    /** Called with every answer to this request, its whole body as a string. */
+    onResponse?: (status: number, body: string) => void;
   }
 
   interface AutocannonOptions {

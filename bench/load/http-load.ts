@@ -10,13 +10,31 @@ import type { HttpJob, HttpResult } from './protocol';
  */
 export async function runHttpJob(job: HttpJob): Promise<HttpResult> {
   const latencies: number[] = [];
+  const check = job.checkField;
+  const fieldValues: Record<string, number> = {};
+  let mismatched = 0;
+  const onResponse = check
+    ? (status: number, body: string) => {
+        if (status < 200 || status >= 300) return;
+        let value: unknown;
+        try {
+          value = (JSON.parse(body) as Record<string, unknown>)[check.name];
+        } catch {
+          value = undefined;
+        }
+        const key = typeof value === 'string' ? value : `(${typeof value})`;
+        fieldValues[key] = (fieldValues[key] ?? 0) + 1;
+        if (value !== check.expected) mismatched += 1;
+      }
+    : undefined;
+  let slower = 0;
   const started = performance.now();
   let lastResponseAt = started;
   const instance = autocannon({
     url: job.baseUrl,
     connections: job.connections,
     ...(job.amount ? { amount: job.amount } : { duration: job.durationSec ?? 1 }),
-    timeout: 10,
+    timeout: job.timeoutSec ?? 10,
     // Checked for the end of the run on every tick: 100 ms, not the default 1 s, keeps short runs
     // from idling up to a second each.
     sampleInt: 100,
@@ -24,6 +42,7 @@ export async function runHttpJob(job: HttpJob): Promise<HttpResult> {
     requests: job.requests.map((r) => ({
       method: r.method,
       path: r.path,
+      ...(onResponse ? { onResponse } : {}),
       ...(r.body === undefined
         ? {}
         : { body: JSON.stringify(r.body), headers: { 'content-type': 'application/json' } }),
@@ -31,13 +50,15 @@ export async function runHttpJob(job: HttpJob): Promise<HttpResult> {
   });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
     latencies.push(ms);
+    if (job.slowerThanMs !== undefined && ms > job.slowerThanMs) slower += 1;
     lastResponseAt = performance.now();
   });
   const result = await instance;
   const durationSec = (lastResponseAt - started) / 1000;
   const ok = result['2xx'];
   const responses = latencies.length;
-  const failures = result.non2xx + result.errors + result.timeouts;
+  // An answer without the expected field value is a wrong answer: an error like a 5xx.
+  const failures = result.non2xx + result.errors + result.timeouts + mismatched;
   return {
     responses,
     ok,
@@ -51,5 +72,7 @@ export async function runHttpJob(job: HttpJob): Promise<HttpResult> {
     statusCodes: Object.fromEntries(
       Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
     ),
+    ...(check ? { fieldValues, mismatched } : {}),
+    ...(job.slowerThanMs !== undefined ? { slower } : {}),
   };
 }

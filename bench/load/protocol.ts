@@ -20,8 +20,18 @@ export interface HttpJob {
   /** Seconds to run; or `amount` requests in all. */
   durationSec?: number;
   amount?: number;
+  /** A request unanswered after this many seconds is a timeout (default 10). */
+  timeoutSec?: number;
   /** Cycled per connection (autocannon's `requests`). */
   requests: RequestSpec[];
+  /**
+   * Reads a top-level string field of every 2xx JSON answer: each value is counted, and answers
+   * whose value is not `expected` are counted as `mismatched` (e.g. a search's `strategy`), which
+   * counts in `errorRate`.
+   */
+  checkField?: { name: string; expected: string };
+  /** Counts the responses slower than this many ms (e.g. a budget the app enforces by default). */
+  slowerThanMs?: number;
 }
 
 /** What an HTTP job measured. Latencies in ms, client side, every response included. */
@@ -37,6 +47,11 @@ export interface HttpResult {
   errorRate: number;
   latency: LatencySummary;
   statusCodes: Record<string, number>;
+  /** With `checkField`: how often each value was seen, and 2xx answers without the expected one. */
+  fieldValues?: Record<string, number>;
+  mismatched?: number;
+  /** With `slowerThanMs`: responses slower than it. */
+  slower?: number;
 }
 
 /** Creates conversations (stream scenarios need one per stream: one active run per conversation). */
@@ -106,7 +121,40 @@ export interface StreamsResult {
   };
 }
 
-export type Job = HttpJob | CreateConversationsJob | StreamsJob;
+/**
+ * Uploads documents `first … first + count - 1` of the synthetic corpus (bench/lib/knowledge.ts) with
+ * `POST /api/v1/knowledge/documents`, `concurrency` uploads at a time. The agent makes each
+ * document itself from its index, so no text crosses the IPC channel.
+ */
+export interface IngestJob {
+  kind: 'ingest';
+  baseUrl: string;
+  /** An admin's token: uploads are admin only. */
+  token: string;
+  first: number;
+  count: number;
+  paragraphs: number;
+  concurrency: number;
+}
+
+/** What an ingest job measured. */
+export interface IngestResult {
+  documents: number;
+  /** Sum of the answers' `chunk_count`. */
+  chunks: number;
+  /** Content characters uploaded. */
+  characters: number;
+  failed: number;
+  statusCodes: Record<string, number>;
+  /** A failed upload's status and body, for the report. */
+  firstFailure?: string;
+  /** First request sent to last answer received. */
+  durationSec: number;
+  /** Per upload, request sent to answer received. */
+  latency: LatencySummary;
+}
+
+export type Job = HttpJob | CreateConversationsJob | StreamsJob | IngestJob;
 
 /** Runner → agent. */
 export interface JobRequest {

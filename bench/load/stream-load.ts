@@ -32,7 +32,8 @@ export async function createConversations(job: CreateConversationsJob): Promise<
   return ids;
 }
 
-function post(
+/** One POST with a JSON body on the keep-alive agent; the answer's status and whole body. */
+export function post(
   baseUrl: string,
   path: string,
   token: string,

@@ -4,19 +4,29 @@
  * figure of the app is printed as a ratio to this one, so the ratio is the cost of everything the
  * app adds on top of the unavoidable work — on the same machine, under the same load.
  *
- * - The same SQL through `pg` with a pool of the same size: TypeORM's `save()` of a conversation
- *   is `START TRANSACTION; INSERT … RETURNING …; COMMIT` (three round trips) and the list is one
- *   keyset SELECT; both are sent verbatim (captured from TypeORM's query log).
+ * - The same SQL through `pg` with a pool of the same size: the statements are loaded from the
+ *   app's build under `APP_DIR` (`dist/conversations/conversation.sql.js`,
+ *   `dist/knowledge/search/search-sql.js`), so they cannot drift apart: one INSERT … RETURNING
+ *   to create a conversation, one keyset SELECT to list them, rows already in the API's shape.
  * - The same auth: an HS256 bearer token verified with `jose` on every request, as the app does.
  * - The same SSE framing: `: connected` and `retry:`, one `id:/event:/data:` message per chunk
  *   (the local model's words: its fixed preamble, then the user's words), then `complete_state`;
  *   with `TOKEN_DELAY_MS` between chunks like `LOCAL_MODEL_TOKEN_DELAY_MS`. A baseline stream
  *   stores nothing: the app's run, message and event rows are part of what the ratio shows.
+ * - The same knowledge search (`GET /api/v1/knowledge/search?q=&k=`): the query embedded by the
+ *   app's own local embedding (`LocalHashEmbeddings`, loaded from the app's build under `APP_DIR`
+ *   as the breaker micro-benchmark loads the breaker), then the same exact-cosine SQL in the same
+ *   transaction with the same local statement timeout (`START TRANSACTION`, `set_config`, the
+ *   query, `COMMIT`: what `PostgresVectorSearcher` sends through TypeORM). Baseline-only
+ *   parameter `strategy`: `pgvector` runs the HNSW query of the pgvector mode instead, `keyword`
+ *   the full-text SQL (one statement, as the app's keyword fallback sends it). The SQL is copied
+ *   from the app's build, as above.
  *
  * Run by the bench as a child process; configured by the environment only.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { Pool } from 'pg';
 
@@ -25,6 +35,9 @@ const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
 const TOKEN_DELAY_MS = Number(process.env.TOKEN_DELAY_MS ?? 0);
 const MAX_BODY_BYTES = 256 * 1024;
 const secret = new TextEncoder().encode(process.env.AUTH_JWT_SECRET ?? '');
+/** The app whose build provides the local embedding; the vector search's statement timeout. */
+const APP_DIR = process.env.APP_DIR ?? join(__dirname, '..', '..');
+const KNOWLEDGE_STATEMENT_TIMEOUT_MS = Number(process.env.KNOWLEDGE_STATEMENT_TIMEOUT_MS ?? 2_000);
 /** The local model's fixed preamble (src/agent/models/local-reply.planner.ts). */
 const PREAMBLE = 'This is the local development model. You said:';
 
@@ -36,19 +49,21 @@ const pool = new Pool({
   application_name: 'bench-baseline',
 });
 
-const INSERT_CONVERSATION =
-  'INSERT INTO "conversations"("id", "user_id", "title", "metadata", "message_count", "created_at", "updated_at") ' +
-  'VALUES (DEFAULT, $1, $2, $3, DEFAULT, DEFAULT, DEFAULT) ' +
-  'RETURNING "id", "metadata", "message_count", "created_at", "updated_at"';
-const SELECT_COLUMNS =
-  'SELECT "c"."id" AS "c_id", "c"."user_id" AS "c_user_id", "c"."title" AS "c_title", ' +
-  '"c"."metadata" AS "c_metadata", "c"."message_count" AS "c_message_count", ' +
-  '"c"."created_at" AS "c_created_at", "c"."updated_at" AS "c_updated_at" FROM "conversations" "c" ';
-// TypeORM writes the limit into the text (LIMIT 21), so the statements are the same strings.
-const listFirstPage = (limit: number) =>
-  `${SELECT_COLUMNS}WHERE "c"."user_id" = $1 ORDER BY "c"."created_at" DESC, "c"."id" DESC LIMIT ${limit}`;
-const listAfterCursor = (limit: number) =>
-  `${SELECT_COLUMNS}WHERE "c"."user_id" = $1 AND ("c"."created_at", "c"."id") < ($2::timestamptz, $3::uuid) ORDER BY "c"."created_at" DESC, "c"."id" DESC LIMIT ${limit}`;
+/** SQL of the app's build (see the header): the same statements, not copies. */
+function appModule<T>(...path: string[]): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(APP_DIR, 'dist', ...path)) as T;
+}
+const { INSERT_CONVERSATION, LIST_CONVERSATIONS, LIST_CONVERSATIONS_AFTER } = appModule<{
+  INSERT_CONVERSATION: string;
+  LIST_CONVERSATIONS: string;
+  LIST_CONVERSATIONS_AFTER: string;
+}>('conversations', 'conversation.sql.js');
+const { EXACT_SEARCH_SQL, KEYWORD_SEARCH_SQL, pgvectorSearchSql } = appModule<{
+  EXACT_SEARCH_SQL: string;
+  KEYWORD_SEARCH_SQL: string;
+  pgvectorSearchSql: (n: number) => string;
+}>('knowledge', 'search', 'search-sql.js');
 
 class HttpError extends Error {
   constructor(
@@ -106,13 +121,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** A conversation row of the app's statements: already the API's shape. */
 interface Row {
-  c_id: string;
-  c_title: string | null;
-  c_metadata: Record<string, unknown>;
-  c_message_count: number;
-  c_created_at: Date;
-  c_updated_at: Date;
+  id: string;
+  title: string | null;
+  metadata: Record<string, unknown>;
+  message_count: number;
+  created_at: string;
+  updated_at: string;
 }
 
 async function createConversation(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -120,32 +136,12 @@ async function createConversation(req: IncomingMessage, res: ServerResponse): Pr
   const body = await readJson(req);
   const title = typeof body.title === 'string' ? body.title : null;
   const metadata = typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {};
-  const client = await pool.connect();
-  try {
-    await client.query('START TRANSACTION');
-    const { rows } = await client.query<{
-      id: string;
-      metadata: Record<string, unknown>;
-      message_count: number;
-      created_at: Date;
-      updated_at: Date;
-    }>(INSERT_CONVERSATION, [user, title, JSON.stringify(metadata)]);
-    await client.query('COMMIT');
-    const row = rows[0];
-    sendJson(res, 201, {
-      id: row.id,
-      title,
-      metadata: row.metadata,
-      message_count: row.message_count,
-      created_at: row.created_at.toISOString(),
-      updated_at: row.updated_at.toISOString(),
-    });
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  const { rows } = await pool.query<Row>(INSERT_CONVERSATION, [
+    user,
+    title,
+    JSON.stringify(metadata),
+  ]);
+  sendJson(res, 201, rows[0]);
 }
 
 async function listConversations(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -161,25 +157,86 @@ async function listConversations(req: IncomingMessage, res: ServerResponse): Pro
     };
     params = [...params, after.t, after.i];
   }
-  const sql = cursor ? listAfterCursor(limit + 1) : listFirstPage(limit + 1);
-  const { rows } = await pool.query<Row>(sql, params);
+  const { rows } = await pool.query<Row>(cursor ? LIST_CONVERSATIONS_AFTER : LIST_CONVERSATIONS, [
+    user,
+    limit + 1,
+    ...params.slice(1),
+  ]);
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   sendJson(res, 200, {
-    items: items.map((r) => ({
-      id: r.c_id,
-      title: r.c_title,
-      metadata: r.c_metadata,
-      message_count: r.c_message_count,
-      created_at: r.c_created_at.toISOString(),
-      updated_at: r.c_updated_at.toISOString(),
-    })),
+    items,
     next_cursor:
       rows.length > limit && last
-        ? Buffer.from(
-            JSON.stringify({ t: last.c_created_at.toISOString(), i: last.c_id }),
-          ).toString('base64url')
+        ? Buffer.from(JSON.stringify({ t: last.created_at, i: last.id })).toString('base64url')
         : null,
+  });
+}
+
+interface SearchRow {
+  document_id: string;
+  title: string;
+  content: string;
+  score: number | string;
+}
+
+let embedder: { embed(text: string): number[] } | undefined;
+
+/**
+ * The app's local embedding with its default length (384, as the app's when `EMBEDDINGS_DIMENSIONS`
+ * is unset), loaded on first use so that the other scenarios' baseline does not load LangChain.
+ */
+function embedQuery(text: string): number[] {
+  embedder ??= new (appModule<{
+    LocalHashEmbeddings: new () => { embed(text: string): number[] };
+  }>('knowledge', 'embeddings', 'local-hash.embeddings.js').LocalHashEmbeddings)();
+  return embedder.embed(text);
+}
+
+async function searchKnowledge(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await userOf(req);
+  const query = new URL(req.url ?? '/', 'http://x').searchParams;
+  const q = (query.get('q') ?? '').trim();
+  const k = Number(query.get('k') ?? 5);
+  if (!q || q.length > 1000 || !Number.isInteger(k) || k < 1 || k > 20) {
+    throw new HttpError(400, 'bad query');
+  }
+  const mode = query.get('strategy') ?? 'exact';
+  let rows: SearchRow[];
+  let strategy: 'vector' | 'keyword_fallback';
+  if (mode === 'keyword') {
+    strategy = 'keyword_fallback';
+    ({ rows } = await pool.query<SearchRow>(KEYWORD_SEARCH_SQL, [q, k]));
+  } else {
+    strategy = 'vector';
+    const embedding = embedQuery(q);
+    const [sql, parameters] =
+      mode === 'pgvector'
+        ? [pgvectorSearchSql(embedding.length), [embedding, k]]
+        : [EXACT_SEARCH_SQL, [embedding, embedding.length, k]];
+    const client = await pool.connect();
+    try {
+      await client.query('START TRANSACTION');
+      await client.query(`SELECT set_config('statement_timeout', $1, true)`, [
+        String(KNOWLEDGE_STATEMENT_TIMEOUT_MS),
+      ]);
+      ({ rows } = await client.query<SearchRow>(sql, parameters));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+  sendJson(res, 200, {
+    strategy,
+    results: rows.map((row) => ({
+      document_id: row.document_id,
+      title: row.title,
+      content: row.content,
+      score: Number(row.score),
+    })),
   });
 }
 
@@ -257,6 +314,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'POST') return createConversation(req, res);
     if (req.method === 'GET') return listConversations(req, res);
   }
+  if (req.method === 'GET' && path === '/api/v1/knowledge/search') return searchKnowledge(req, res);
   const streamMatch = req.method === 'POST' ? STREAM_PATH.exec(path) : null;
   if (streamMatch) return stream(req, res, streamMatch[1]);
   const cancelMatch = req.method === 'POST' ? CANCEL_PATH.exec(path) : null;

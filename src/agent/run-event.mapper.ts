@@ -60,7 +60,9 @@ export class RunEventMapper {
   fromMessagesMode(payload: unknown): MessageChunkEvent[] {
     const message: unknown = Array.isArray(payload) ? payload[0] : undefined;
     if (!isAssistantMessage(message)) return [];
-    const text = message.text;
+    // A streamed chunk's content is nearly always a plain string: read it directly, as `.text`
+    // rebuilds the content blocks through LangChain's translators on every chunk.
+    const text = typeof message.content === 'string' ? message.content : message.text;
     if (!text) return [];
     if (message.id) this.streamedIds.add(message.id);
     return [this.chunk(text)];

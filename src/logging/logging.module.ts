@@ -5,6 +5,8 @@ import { appConfig, type AppConfig } from '../config';
 import { assignRequestId } from './request-id';
 
 const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
+/** Levels at which pino-http's access line (written at `info`) is kept. */
+const ACCESS_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
 
 /**
  * Structured logs with `nestjs-pino`: JSON in production, pretty in development, the request id on
@@ -38,9 +40,11 @@ const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
               ],
               censor: '[redacted]',
             },
-            autoLogging: {
-              ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? ''),
-            },
+            // Access lines are written at `info`: above it, skip the per-response bookkeeping
+            // (two listeners and a log call that pino would drop) on every request.
+            autoLogging: ACCESS_LOG_LEVELS.has(config.logLevel)
+              ? { ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? '') }
+              : false,
             transport: pretty
               ? {
                   target: 'pino-pretty',

@@ -29,8 +29,8 @@ describe('knowledge search SQL', () => {
   });
 
   it('compares only embeddings of the query length in the exact search', () => {
-    expect(EXACT_SEARCH_SQL).toContain('knowledge_cosine_similarity(embedding, $1::real[])');
-    expect(EXACT_SEARCH_SQL).toContain('WHERE cardinality(embedding) = $2');
+    expect(EXACT_SEARCH_SQL).toContain('unnest(c.embedding, $1::real[])');
+    expect(EXACT_SEARCH_SQL).toContain('WHERE cardinality(c.embedding) = $2');
   });
 
   it('matches any query word and ranks whole-query matches first in the keyword search', () => {

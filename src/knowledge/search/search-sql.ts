@@ -54,18 +54,27 @@ export function pgvectorSearchSql(dimensions: number): string {
 }
 
 /**
- * Every chunk of the query's length ranked by exact cosine similarity, computed in PostgreSQL by
- * `knowledge_cosine_similarity` (see the migration). `$1`: the query embedding, `$2`: its
- * length, `$3`: how many. A full scan: fine for thousands of chunks, the reason pgvector exists
- * beyond that.
+ * Every chunk of the query's length ranked by exact cosine similarity, computed in PostgreSQL (the
+ * formula of the migration's `knowledge_cosine_similarity`, NULL when either vector is all zeros).
+ * `$1`: the query embedding, `$2`: its length, `$3`: how many. A full scan: fine for thousands of
+ * chunks (10,000 take ~0.7 s on two cores), the reason pgvector exists beyond that.
+ *
+ * Written as a LATERAL subquery rather than a call of that function: the planner pushed
+ * `score IS NOT NULL` into the scan, so the function ran twice per chunk (filter and sort), and
+ * each call of a SQL function has its own executor set-up. Measured on 10,000 chunks of 384
+ * dimensions: 1.5 s with the function, 0.7 s as written here.
  */
 export const EXACT_SEARCH_SQL = `
   SELECT scored.document_id, d.title, scored.content, scored.score
   FROM (
-    SELECT document_id, chunk_index, content,
-           knowledge_cosine_similarity(embedding, $1::real[]) AS score
-    FROM knowledge_chunks
-    WHERE cardinality(embedding) = $2
+    SELECT c.document_id, c.chunk_index, c.content, s.score
+    FROM knowledge_chunks c
+    CROSS JOIN LATERAL (
+      SELECT sum(x::float8 * y) / NULLIF(sqrt(sum(x::float8 * x)) * sqrt(sum(y::float8 * y)), 0)
+             AS score
+      FROM unnest(c.embedding, $1::real[]) AS t (x, y)
+    ) s
+    WHERE cardinality(c.embedding) = $2
   ) scored
   JOIN knowledge_documents d ON d.id = scored.document_id
   WHERE scored.score IS NOT NULL
