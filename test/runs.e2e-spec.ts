@@ -390,6 +390,19 @@ describe('Runs (e2e)', () => {
       expect(after.done).toBe(true);
     });
 
+    it('stores every event of concurrent runs (written together) exactly as they were streamed', async () => {
+      const ids = await Promise.all(Array.from({ length: 6 }, () => newConversation()));
+      const results = await Promise.all(
+        ids.map((id, i) => stream(id, `run number ${i} tells a story of ${i + 3} words`)),
+      );
+      for (const [i, id] of ids.entries()) {
+        const streamed = results[i].events;
+        expect(streamed.map((e) => e.seq)).toEqual(streamed.map((_, n) => n + 1));
+        expect(streamed.at(-1)?.type).toBe('complete_state');
+        expect(await polled(id)).toEqual({ events: streamed, done: true });
+      }
+    });
+
     it('resumes on a second instance sharing the database, live through Postgres, to the end', async () => {
       const other = await startTestApp(
         { LOCAL_MODEL_TOKEN_DELAY_MS: '20' },

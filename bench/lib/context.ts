@@ -129,6 +129,32 @@ export class BenchContext {
     return instance;
   }
 
+  /** Starts the bare NestJS application of bench/servers/nest-floor.ts (no database). */
+  async startNestFloor(name: string): Promise<ServerInstance> {
+    const port = await freePort();
+    const { command, args } = tsNodeCommand('servers/nest-floor.ts');
+    const spawnedAt = monotonicMicros();
+    const child = spawnWithFileLimit(command, args, {
+      cwd: this.tmpDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        NODE_ENV: 'production',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      nofile: NOFILE,
+    });
+    const instance = await attach(child, name, `http://127.0.0.1:${port}`, spawnedAt, {
+      readyPath: '/health/ready',
+      readyTimeoutMs: 60_000,
+      stopTimeoutMs: 5_000,
+      logFile: join(this.logDir, `${name}.log`),
+    });
+    this.running.add(instance);
+    return instance;
+  }
+
   /** The baseline with no delay between chunks, started on first use and kept for the run. */
   async baseline(): Promise<ServerInstance> {
     this.baselineInstance ??= await this.startBaseline('baseline', 0, true);

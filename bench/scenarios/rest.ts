@@ -128,5 +128,32 @@ export async function restScenario(ctx: BenchContext): Promise<void> {
       }
     }
   }
-  ctx.details.rest = runs;
+
+  // The framework's ceiling: the same list page from a bare NestJS app, at the goal's concurrency.
+  const floor = await ctx.startNestFloor('nest-floor');
+  let floorResult: HttpResult;
+  try {
+    const job = { token, connections: GOAL_CONCURRENCY, requests: [REST_ENDPOINTS[1].request] };
+    await ctx.agent.http({ baseUrl: floor.url, ...job, durationSec: warmupSec });
+    floorResult = await ctx.agent.http({ baseUrl: floor.url, ...job, durationSec });
+  } finally {
+    await ctx.stop(floor);
+  }
+  ctx.log(`  bare NestJS, same page from memory @${GOAL_CONCURRENCY}: ${floorResult.rps} req/s`);
+  ctx.add(
+    {
+      group: 'REST',
+      name: `GET /conversations @${GOAL_CONCURRENCY} from a bare NestJS app: throughput`,
+      unit: 'req/s',
+      measured: floorResult.rps,
+      note: 'the page from memory: no middleware, auth or database; the framework ceiling',
+    },
+    {
+      group: 'REST',
+      name: `GET /conversations @${GOAL_CONCURRENCY} from a bare NestJS app: p99`,
+      unit: 'ms',
+      measured: floorResult.latency.p99,
+    },
+  );
+  ctx.details.rest = { runs, nestFloor: floorResult };
 }

@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { BenchContext } from '../lib/context';
 import { scrapeMetrics } from '../lib/http';
+import { captureOutput, cpuMillis, tsNodeCommand } from '../lib/processes';
+import { percentile } from '../lib/stats';
+import type { AgentMicroResult } from './agent-micro';
 import type { StreamsResult } from '../load/protocol';
 
 const WORDS = [
@@ -59,11 +63,13 @@ export async function streamsScenario(ctx: BenchContext): Promise<void> {
   });
 
   const before = await scrapeMetrics(ctx.main.url);
+  const cpuBefore = cpuMillis(ctx.main.pid);
   const app = await ctx.agent.streams({
     baseUrl: ctx.main.url,
     conversationIds: ids.slice(0, count),
     ...sequential,
   });
+  const cpuMs = cpuMillis(ctx.main.pid) - cpuBefore;
   const after = await scrapeMetrics(ctx.main.url);
   const base = await ctx.agent.streams({
     baseUrl: baseline.url,
@@ -140,8 +146,70 @@ export async function streamsScenario(ctx: BenchContext): Promise<void> {
       goal: { op: '==', value: 0 },
     },
   );
+  // The floor under both figures: the agent alone, in a process of its own.
+  const agent = await runAgentMicro(ctx.options.appDir, Math.max(20, count), words);
+  ctx.add(
+    {
+      group,
+      name: 'first chunk inside the agent alone: p50',
+      unit: 'ms',
+      measured: percentile(agent.firstChunkMs, 50),
+      note: 'in-process createAgent + local model, no HTTP, database or storage: the floor of first event',
+    },
+    {
+      group,
+      name: 'first chunk inside the agent alone: p99',
+      unit: 'ms',
+      measured: percentile(agent.firstChunkMs, 99),
+    },
+    {
+      group,
+      name: `server CPU per stream (${app.chunksPerStream} chunks)`,
+      unit: 'ms',
+      measured: cpuMs / Math.max(1, app.completed),
+      note: 'the app process over the sequential streams: HTTP, run start, agent, storage, SSE',
+    },
+    {
+      group,
+      name: `agent CPU per run alone (${agent.chunksPerRun} chunks)`,
+      unit: 'ms',
+      measured: agent.cpuMsPerRun,
+      note: 'in-process: LangGraph steps, LangChain callbacks, the messages stream mode',
+    },
+  );
   recordLoss(ctx, 'streams', app);
-  ctx.details.streams = { content, app, baseline: base, serverFirstEventMeanMs: serverMean };
+  ctx.details.streams = {
+    content,
+    app,
+    baseline: base,
+    serverFirstEventMeanMs: serverMean,
+    serverCpuMs: cpuMs,
+    agentAlone: agent,
+  };
+}
+
+/** Runs bench/scenarios/agent-micro.ts in a child process and returns its figures. */
+export function runAgentMicro(
+  appDir: string,
+  runs: number,
+  words: number,
+): Promise<AgentMicroResult> {
+  const { command, args } = tsNodeCommand('scenarios/agent-micro.ts');
+  const child = spawn(command, [...args, appDir, String(runs), String(words)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // The agent's settings come from the arguments; nothing of the shell's LLM_* may leak in.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  });
+  const output = captureOutput(child);
+  return new Promise((resolve, reject) => {
+    let result: AgentMicroResult | undefined;
+    child.on('message', (message: AgentMicroResult) => (result = message));
+    child.on('exit', (code) =>
+      result && code === 0
+        ? resolve(result)
+        : reject(new Error(`agent micro-benchmark failed (exit ${code}):\n${output()}`)),
+    );
+  });
 }
 
 /** A stream that did not complete is an error of the run, whatever the goals. */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RunEventStore } from './run-event.store';
+import type { RunEventSink } from './run-event.batcher';
 import {
   isTerminal,
   type RunEvent,
@@ -38,7 +38,7 @@ export class LiveRun {
   constructor(
     readonly runId: string,
     readonly conversationId: string,
-    private readonly store: RunEventStore,
+    private readonly store: RunEventSink,
   ) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }

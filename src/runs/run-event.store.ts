@@ -33,6 +33,31 @@ export class RunEventStore {
     );
   }
 
+  /**
+   * Appends the events of several runs (each in seq order) in one statement: the same effects as
+   * {@link append} for each run (events, `last_seq`, heartbeat, one NOTIFY per run), one round trip.
+   */
+  async appendMany(batches: ReadonlyArray<{ runId: string; events: readonly RunEvent[] }>) {
+    const rows = batches.flatMap(({ runId, events }) =>
+      events.map((event) => ({ run_id: runId, seq: event.seq, type: event.type, payload: event })),
+    );
+    if (rows.length === 0) return;
+    await this.dataSource.query(
+      `WITH inserted AS (
+         INSERT INTO run_events (run_id, seq, type, payload)
+         SELECT r.run_id, r.seq, r.type, r.payload
+         FROM json_to_recordset($1::json) AS r(run_id uuid, seq integer, type varchar, payload json)
+         RETURNING run_id, seq
+       ), last AS (
+         SELECT run_id, max(seq) AS last_seq FROM inserted GROUP BY run_id
+       )
+       UPDATE runs SET last_seq = last.last_seq, heartbeat_at = now()
+       FROM last WHERE runs.id = last.run_id
+       RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':' || runs.last_seq)`,
+      [JSON.stringify(rows)],
+    );
+  }
+
   /** The run's stored events after `afterSeq`, in order. */
   async readAfter(runId: string, afterSeq: number, limit = 1000): Promise<RunEvent[]> {
     const rows = await this.dataSource.query<Array<{ payload: RunEvent }>>(

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { agentRunnerProvider } from './agent-runner.provider';
+import { RunEventBatcher } from './run-event.batcher';
 import { RunEventStore } from './run-event.store';
 import { RunExecutor } from './run-executor.service';
 import { RunFollower } from './run-follower.service';
@@ -23,6 +24,7 @@ import { RunsService } from './runs.service';
     agentRunnerProvider,
     RunRepository,
     RunEventStore,
+    RunEventBatcher,
     RunNotificationsService,
     RunExecutor,
     RunFollower,

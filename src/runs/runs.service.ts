@@ -22,6 +22,7 @@ import type { MessageEntity } from '../conversations/message.entity';
 import { MessagesService } from '../conversations/messages.service';
 import { EventFeed } from './event-feed';
 import { LiveRun } from './live-run';
+import { RunEventBatcher } from './run-event.batcher';
 import { RunEventStore } from './run-event.store';
 import { isTerminal, type RunEvent, type TerminalRunEvent } from './run-event.types';
 import { RunExecutor } from './run-executor.service';
@@ -60,6 +61,7 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     private readonly messages: MessagesService,
     private readonly runs: RunRepository,
     private readonly store: RunEventStore,
+    private readonly eventWriter: RunEventBatcher,
     private readonly executor: RunExecutor,
     private readonly follower: RunFollower,
     private readonly notifications: RunNotificationsService,
@@ -284,7 +286,7 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private launch(run: RunEntity, userMessage: MessageEntity, startedAt: number): void {
-    const live = new LiveRun(run.id, run.conversationId, this.store);
+    const live = new LiveRun(run.id, run.conversationId, this.eventWriter);
     this.live.set(run.id, live);
     const stopCancelListener = this.notifications.subscribe(RUN_CANCEL_CHANNEL, run.id, () =>
       live.stop('user'),
