@@ -83,7 +83,7 @@ const PRESETS: Record<
     capacity: {
       levels: [1_000, 5_000],
       minWordDelayMs: 50,
-      maxWordsPerSecond: 5_000,
+      maxWordsPerSecond: 1_000,
       words: 600,
       holdMs: 3_000,
       openConcurrency: 200,
@@ -110,7 +110,7 @@ const PRESETS: Record<
     capacity: {
       levels: [100, 300],
       minWordDelayMs: 50,
-      maxWordsPerSecond: 5_000,
+      maxWordsPerSecond: 1_000,
       words: 200,
       holdMs: 1_000,
       openConcurrency: 100,
@@ -139,7 +139,7 @@ const PRESETS: Record<
     capacity: {
       levels: [30],
       minWordDelayMs: 20,
-      maxWordsPerSecond: 5_000,
+      maxWordsPerSecond: 1_000,
       words: 100,
       holdMs: 300,
       openConcurrency: 30,
@@ -171,7 +171,7 @@ const USAGE = `npm run bench -- [options]
   --streams <n,...>  concurrent stream counts of the capacity scenario (default 1000,5000;
                      quick 100,300)
   --word-delay <ms>  a fixed delay between words in the capacity scenario (default: 50 ms, longer
-                     above 250 streams so that all streams together get 5,000 words/s)
+                     above 50 streams so that all streams together get 1,000 words/s)
   --help`;
 
 /** Parses the command line. */

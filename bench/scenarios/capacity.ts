@@ -16,12 +16,13 @@ const KIB = 1024;
 const LOOP_SAMPLING_MS = 10;
 /**
  * The delay between words for a level: `minWordDelayMs` (50 ms, 20 words/s per stream, a fast
- * model), lengthened above 250 streams so that all streams together ask for at most
- * `maxWordsPerSecond` (5,000). At 20 words/s each, 5,000 streams would be 100,000 events/s, which on
- * two cores saturates even the bare baseline and the load generator (measured: the baseline then
- * gets only ~3,600 of 5,000 streams open at once and ~9 words/s each), so the figure would be the
- * machine's, not the app's. The words' own cost is measured by the sequential streams and the
- * lower levels; this one is about holding N streams.
+ * model), lengthened so that all streams together ask for at most `maxWordsPerSecond` (1,000):
+ * 1,000 streams get a word a second each, 5,000 one every 5 s. Every streamed word costs the app
+ * about half a millisecond of CPU in LangChain, the run's storage and the SSE write (see "server
+ * CPU per stream" in the streaming rows), so one process serves on the order of 2,000 words/s in
+ * all; asked for more, its event loop saturates, streams open ever more slowly and the figure
+ * becomes the machine's token throughput, not how many streams it holds. This level is about
+ * holding N streams; the cost of words is measured by the sequential streams.
  */
 export function wordDelayFor(streams: number, options: BenchOptions['capacity']): number {
   if (options.fixedWordDelayMs) return options.fixedWordDelayMs;
@@ -44,6 +45,9 @@ export const MAX_OPENING_MS = 300_000;
 export const HOLD_ENV = (wordDelayMs: number): Record<string, string> => ({
   LOCAL_MODEL_TOKEN_DELAY_MS: String(wordDelayMs),
   LLM_TIMEOUT_MS: '600000',
+  // A held run's one model call streams for minutes: the llm breaker's per-call budget (60 s by
+  // default) would end it with llm_error long before the cancel.
+  CB_LLM_CALL_TIMEOUT_MS: '3600000',
   STREAM_MAX_CONNECTIONS: '10000',
   CB_LLM_FAILURE_THRESHOLD: '10000',
 });

@@ -6,8 +6,6 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config';
 import { LifecycleService } from '../lifecycle';
 import { CircuitBreakerRegistry } from '../resilience';
@@ -65,7 +63,6 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     private readonly executor: RunExecutor,
     private readonly follower: RunFollower,
     private readonly notifications: RunNotificationsService,
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     private readonly lifecycle: LifecycleService,
     private readonly streams: StreamRegistry,
@@ -122,19 +119,15 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
 
     // Under the `database` breaker: a failing database answers 503 at once instead of piling up.
     const created = await this.breakers.execute('database', () =>
-      this.dataSource.transaction(async (manager) => {
-        const run = await this.runs.create(manager, {
+      this.runs.startWithUserMessage(
+        {
           conversationId,
           userId,
           idempotencyKey: idempotencyKey ?? null,
           ownerId: this.instanceId,
-        });
-        if (typeof run === 'string') return run;
-        const [userMessage] = await this.messages.append(manager, conversationId, [
-          { role: 'user', content, runId: run.id },
-        ]);
-        return { run, userMessage };
-      }),
+        },
+        content,
+      ),
     );
     if (created === 'active_run') {
       throw new DomainException(
