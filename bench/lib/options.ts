@@ -108,11 +108,11 @@ const PRESETS: Record<
     memory: { warmup: 500, blocks: 3, blockSize: 1_000, connections: 10 },
     monitoring: { durationSec: 1.5, connections: 50 },
     capacity: {
-      levels: [100, 300],
+      levels: [100, 200],
       minWordDelayMs: 50,
       maxWordsPerSecond: 1_000,
       words: 200,
-      holdMs: 1_000,
+      holdMs: 500,
       openConcurrency: 100,
     },
     breaker: { iterations: 50_000 },
@@ -169,7 +169,7 @@ const USAGE = `npm run bench -- [options]
   --app-dir <dir>    benchmark the build of another checkout (default: this one)
   --pool-size <n>    DB_POOL_SIZE of the app and pool size of the baseline (default 10)
   --streams <n,...>  concurrent stream counts of the capacity scenario (default 1000,5000;
-                     quick 100,300)
+                     quick 100,200)
   --word-delay <ms>  a fixed delay between words in the capacity scenario (default: 50 ms, longer
                      above 50 streams so that all streams together get 1,000 words/s)
   --help`;
