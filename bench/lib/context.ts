@@ -94,10 +94,39 @@ export class BenchContext {
   }
 
   /** Starts the bare node:http baseline (bench/servers/baseline.ts) on the same database. */
-  async startBaseline(name: string, tokenDelayMs = 0, inspect = false): Promise<ServerInstance> {
+  startBaseline(name: string, tokenDelayMs = 0, inspect = false): Promise<ServerInstance> {
+    return this.startServerScript(name, 'servers/baseline.ts', inspect, {
+      DATABASE_URL: this.db.url,
+      DB_POOL_SIZE: String(this.options.poolSize),
+      AUTH_JWT_SECRET: SECRET,
+      TOKEN_DELAY_MS: String(tokenDelayMs),
+      // The knowledge search: the app build whose local embedding it uses, and the statement
+      // timeout the knowledge scenario's app instance has (its vector_search call timeout).
+      APP_DIR: this.options.appDir,
+      KNOWLEDGE_STATEMENT_TIMEOUT_MS: String(KNOWLEDGE_SEARCH_TIMEOUT_MS),
+    });
+  }
+
+  /** Starts the bare NestJS application of bench/servers/nest-floor.ts (no database). */
+  startNestFloor(name: string): Promise<ServerInstance> {
+    return this.startServerScript(name, 'servers/nest-floor.ts', false, {
+      NODE_ENV: 'production',
+    });
+  }
+
+  /**
+   * Starts a reference server written in TypeScript under bench/ on a free port, with only PATH,
+   * HOME, PORT and `env` in its environment, and waits for its `/health/ready`.
+   */
+  private async startServerScript(
+    name: string,
+    file: string,
+    inspect: boolean,
+    env: Record<string, string>,
+  ): Promise<ServerInstance> {
     const port = await freePort();
     const inspectPort = inspect ? await freePort() : undefined;
-    const { command, args } = tsNodeCommand('servers/baseline.ts');
+    const { command, args } = tsNodeCommand(file);
     const nodeArgs = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
     const spawnedAt = monotonicMicros();
     const child = spawnWithFileLimit(command, [...nodeArgs, ...args], {
@@ -106,14 +135,7 @@ export class BenchContext {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         PORT: String(port),
-        DATABASE_URL: this.db.url,
-        DB_POOL_SIZE: String(this.options.poolSize),
-        AUTH_JWT_SECRET: SECRET,
-        TOKEN_DELAY_MS: String(tokenDelayMs),
-        // The knowledge search: the app build whose local embedding it uses, and the statement
-        // timeout the knowledge scenario's app instance has (its vector_search call timeout).
-        APP_DIR: this.options.appDir,
-        KNOWLEDGE_STATEMENT_TIMEOUT_MS: String(KNOWLEDGE_SEARCH_TIMEOUT_MS),
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       nofile: NOFILE,
@@ -123,32 +145,6 @@ export class BenchContext {
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 5_000,
       inspectPort,
-      logFile: join(this.logDir, `${name}.log`),
-    });
-    this.running.add(instance);
-    return instance;
-  }
-
-  /** Starts the bare NestJS application of bench/servers/nest-floor.ts (no database). */
-  async startNestFloor(name: string): Promise<ServerInstance> {
-    const port = await freePort();
-    const { command, args } = tsNodeCommand('servers/nest-floor.ts');
-    const spawnedAt = monotonicMicros();
-    const child = spawnWithFileLimit(command, args, {
-      cwd: this.tmpDir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: String(port),
-        NODE_ENV: 'production',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      nofile: NOFILE,
-    });
-    const instance = await attach(child, name, `http://127.0.0.1:${port}`, spawnedAt, {
-      readyPath: '/health/ready',
-      readyTimeoutMs: 60_000,
-      stopTimeoutMs: 5_000,
       logFile: join(this.logDir, `${name}.log`),
     });
     this.running.add(instance);

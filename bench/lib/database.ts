@@ -68,3 +68,17 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
     await client.end();
   }
 }
+
+/**
+ * `VACUUM ANALYZE` of tables of the bench database, as autovacuum does soon after a bulk load: what
+ * is measured next runs on settled tables (statistics, visibility map) with no autovacuum meanwhile.
+ */
+export async function vacuumAnalyze(url: string, tables: string[]): Promise<void> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query(`VACUUM ANALYZE ${tables.join(', ')}`);
+  } finally {
+    await db.end();
+  }
+}

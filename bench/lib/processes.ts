@@ -125,3 +125,30 @@ export function sleep(ms: number): Promise<void> {
 export function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
+
+/**
+ * Runs a TypeScript file of bench/ as a child process that reports one result over IPC (the
+ * in-process micro-benchmarks) and resolves with it; rejects with the child's output when it exits
+ * without one or with a non-zero code.
+ */
+export function runReportingChild<T>(
+  file: string,
+  argv: string[],
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<T> {
+  const { command, args } = tsNodeCommand(file);
+  const child = spawn(command, [...(options.nodeArgs ?? []), ...args, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: options.env ?? process.env,
+  });
+  const output = captureOutput(child);
+  return new Promise((resolve, reject) => {
+    let result: T | undefined;
+    child.on('message', (message: T) => (result = message));
+    child.on('exit', (code) =>
+      result !== undefined && code === 0
+        ? resolve(result)
+        : reject(new Error(`${file} failed (exit ${code}):\n${output()}`)),
+    );
+  });
+}

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { BenchContext } from '../lib/context';
-import { captureOutput, tsNodeCommand } from '../lib/processes';
+import { runReportingChild } from '../lib/processes';
 
 /** What bench/scenarios/breaker-micro.ts reports: ns per awaited call. */
 export interface BreakerMicroResult {
@@ -19,21 +18,11 @@ export function runBreakerMicro(
   iterations: number,
   cpuProfileDir?: string,
 ): Promise<BreakerMicroResult> {
-  const { command, args } = tsNodeCommand('scenarios/breaker-micro.ts');
-  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const child = spawn(command, [...nodeArgs, ...args, appDir, String(iterations)], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const output = captureOutput(child);
-  return new Promise((resolve, reject) => {
-    let result: BreakerMicroResult | undefined;
-    child.on('message', (message: BreakerMicroResult) => (result = message));
-    child.on('exit', (code) =>
-      result && code === 0
-        ? resolve(result)
-        : reject(new Error(`breaker micro-benchmark failed (exit ${code}):\n${output()}`)),
-    );
-  });
+  return runReportingChild<BreakerMicroResult>(
+    'scenarios/breaker-micro.ts',
+    [appDir, String(iterations)],
+    { nodeArgs: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [] },
+  );
 }
 
 /**

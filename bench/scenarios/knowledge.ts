@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { Client } from 'pg';
+import { vacuumAnalyze } from '../lib/database';
 import type { ServerInstance } from '../lib/app-server';
 import type { BenchContext } from '../lib/context';
 import { fetchJson } from '../lib/http';
@@ -300,13 +300,7 @@ export async function knowledgeScenario(ctx: BenchContext): Promise<void> {
         message: `ingest: ${ingest.failed} uploads failed (${JSON.stringify(ingest.statusCodes)}), first: ${ingest.firstFailure}`,
       });
     }
-    const db = new Client({ connectionString: ctx.db.url });
-    await db.connect();
-    try {
-      await db.query('VACUUM ANALYZE knowledge_chunks, knowledge_documents');
-    } finally {
-      await db.end();
-    }
+    await vacuumAnalyze(ctx.db.url, ['knowledge_chunks', 'knowledge_documents']);
 
     ctx.add(
       {

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import type { BenchContext } from '../lib/context';
+import { vacuumAnalyze } from '../lib/database';
 import { round } from '../lib/stats';
 import type { HttpResult, RequestSpec } from '../load/protocol';
 
@@ -26,14 +26,8 @@ const GOAL_CONCURRENCY = 50;
  * the first page off the (user_id, created_at, id) index (0.2 ms), for the app and the baseline
  * alike: the list figures then measured autovacuum's timing, not the servers.
  */
-async function settleConversations(ctx: BenchContext): Promise<void> {
-  const db = new Client({ connectionString: ctx.db.url });
-  await db.connect();
-  try {
-    await db.query('VACUUM ANALYZE conversations');
-  } finally {
-    await db.end();
-  }
+function settleConversations(ctx: BenchContext): Promise<void> {
+  return vacuumAnalyze(ctx.db.url, ['conversations']);
 }
 
 /**

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { BenchContext } from '../lib/context';
 import { scrapeMetrics } from '../lib/http';
-import { captureOutput, cpuMillis, tsNodeCommand } from '../lib/processes';
+import { cpuMillis, runReportingChild } from '../lib/processes';
 import { percentile } from '../lib/stats';
 import type { AgentMicroResult } from './agent-micro';
 import type { StreamsResult } from '../load/protocol';
@@ -194,22 +193,12 @@ export function runAgentMicro(
   runs: number,
   words: number,
 ): Promise<AgentMicroResult> {
-  const { command, args } = tsNodeCommand('scenarios/agent-micro.ts');
-  const child = spawn(command, [...args, appDir, String(runs), String(words)], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  return runReportingChild<AgentMicroResult>(
+    'scenarios/agent-micro.ts',
+    [appDir, String(runs), String(words)],
     // The agent's settings come from the arguments; nothing of the shell's LLM_* may leak in.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-  });
-  const output = captureOutput(child);
-  return new Promise((resolve, reject) => {
-    let result: AgentMicroResult | undefined;
-    child.on('message', (message: AgentMicroResult) => (result = message));
-    child.on('exit', (code) =>
-      result && code === 0
-        ? resolve(result)
-        : reject(new Error(`agent micro-benchmark failed (exit ${code}):\n${output()}`)),
-    );
-  });
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } },
+  );
 }
 
 /** A stream that did not complete is an error of the run, whatever the goals. */

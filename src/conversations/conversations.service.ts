@@ -41,17 +41,10 @@ export class ConversationsService {
   /** The user's conversations, newest first, by keyset on `(created_at, id)`. */
   async list(userId: string, page: PageQueryDto): Promise<Page<ConversationResponse>> {
     const after = page.cursor ? conversationCursor.decode(page.cursor) : undefined;
-    const rows = after
-      ? await this.conversations.query<ConversationRow[]>(LIST_CONVERSATIONS_AFTER, [
-          userId,
-          page.limit + 1,
-          after.t,
-          after.i,
-        ])
-      : await this.conversations.query<ConversationRow[]>(LIST_CONVERSATIONS, [
-          userId,
-          page.limit + 1,
-        ]);
+    const rows = await this.conversations.query<ConversationRow[]>(
+      after ? LIST_CONVERSATIONS_AFTER : LIST_CONVERSATIONS,
+      after ? [userId, page.limit + 1, after.t, after.i] : [userId, page.limit + 1],
+    );
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
     return {

@@ -16,33 +16,23 @@ export class RunEventStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Appends events (in seq order) of one run, in the given transaction or on its own. */
-  async append(runId: string, events: readonly RunEvent[], manager?: EntityManager): Promise<void> {
-    if (events.length === 0) return;
-    const rows = events.map((event) => ({ seq: event.seq, type: event.type, payload: event }));
-    await (manager ?? this.dataSource.manager).query(
-      `WITH inserted AS (
-         INSERT INTO run_events (run_id, seq, type, payload)
-         SELECT $1, r.seq, r.type, r.payload
-         FROM json_to_recordset($2::json) AS r(seq integer, type varchar, payload json)
-         RETURNING seq
-       )
-       UPDATE runs SET last_seq = (SELECT max(seq) FROM inserted), heartbeat_at = now()
-       WHERE id = $1
-       RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', id::text || ':' || last_seq)`,
-      [runId, JSON.stringify(rows)],
-    );
+  append(runId: string, events: readonly RunEvent[], manager?: EntityManager): Promise<void> {
+    return this.appendMany([{ runId, events }], manager);
   }
 
   /**
-   * Appends the events of several runs (each in seq order) in one statement: the same effects as
-   * {@link append} for each run (events, `last_seq`, heartbeat, one NOTIFY per run), one round trip.
+   * Appends the events of several runs (each in seq order) in one statement: the events, each
+   * run's `last_seq` and heartbeat, and one NOTIFY per run, in one round trip.
    */
-  async appendMany(batches: ReadonlyArray<{ runId: string; events: readonly RunEvent[] }>) {
+  async appendMany(
+    batches: ReadonlyArray<{ runId: string; events: readonly RunEvent[] }>,
+    manager?: EntityManager,
+  ): Promise<void> {
     const rows = batches.flatMap(({ runId, events }) =>
       events.map((event) => ({ run_id: runId, seq: event.seq, type: event.type, payload: event })),
     );
     if (rows.length === 0) return;
-    await this.dataSource.query(
+    await (manager ?? this.dataSource.manager).query(
       `WITH inserted AS (
          INSERT INTO run_events (run_id, seq, type, payload)
          SELECT r.run_id, r.seq, r.type, r.payload
