@@ -1,5 +1,10 @@
 import request from 'supertest';
-import { FakeOpenAIServer, textResponse, toolCallResponse } from './support/fake-openai-server';
+import {
+  FakeOpenAIServer,
+  textResponse,
+  toolCallResponse,
+  type FakeChatCompletionsBody,
+} from './support/fake-openai-server';
 import { expectProblem } from './support/problem';
 import { openStream } from './support/stream-client';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
@@ -122,6 +127,74 @@ describe('LLM failures and the llm circuit (e2e)', () => {
     expect(closed.history.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual(
       expect.arrayContaining(['CLOSED>OPEN', 'OPEN>HALF_OPEN', 'HALF_OPEN>CLOSED']),
     );
+  });
+
+  it('never answers one user, degraded, with what another user told the model', async () => {
+    // A model that answers from the history: it repeats the first thing the user said.
+    const recall = (body: FakeChatCompletionsBody) => {
+      const first = body.messages?.find((m) => m.role === 'user')?.content;
+      return textResponse(`You told me: ${String(first)}`);
+    };
+    const conversationOf = async (authorization: string) =>
+      (await request(t.server).post('/api/v1/conversations').set('Authorization', authorization))
+        .body.id as string;
+    const say = (authorization: string, id: string, content: string) =>
+      request(t.server)
+        .post(`/api/v1/conversations/${id}/messages`)
+        .set('Authorization', authorization)
+        .send({ content });
+    const bob = `Bearer ${await tokenFor('bob-the-other-user')}`;
+
+    const alices = await conversationOf(auth);
+    fake.enqueue(recall, recall);
+    expect((await say(auth, alices, 'My bank PIN is 4321')).status).toBe(201);
+    const told = await say(auth, alices, 'What did I tell you?');
+    expect(told.body.assistant_message.content).toBe('You told me: My bank PIN is 4321');
+
+    fake.enqueue({ status: 500 }, { status: 500 });
+    for (const question of ['failing one', 'failing two']) {
+      expectProblem(await say(auth, await conversationOf(auth), question), 502, 'llm_error');
+    }
+    expect((await breaker()).state).toBe('OPEN');
+
+    // Bob asks the same question: in a new conversation, and after history of his own.
+    const bobs = await conversationOf(bob);
+    const refused = await say(bob, bobs, 'What did I tell you?');
+    expectProblem(refused, 503, 'llm_unavailable');
+    expect(JSON.stringify(refused.body)).not.toContain('4321');
+    const bobWithHistory = await conversationOf(bob);
+    await openStream(t.baseUrl, {
+      path: `/api/v1/conversations/${bobWithHistory}/stream`,
+      token: await tokenFor('bob-the-other-user'),
+      body: { content: 'hello there' },
+    });
+    const streamed = await openStream(t.baseUrl, {
+      path: `/api/v1/conversations/${bobWithHistory}/stream`,
+      token: await tokenFor('bob-the-other-user'),
+      body: { content: 'What did I tell you?' },
+    });
+    expect(streamed.events).toEqual([
+      expect.objectContaining({ type: 'error', code: 'llm_unavailable' }),
+    ]);
+    expect(JSON.stringify(streamed.events)).not.toContain('4321');
+
+    // Alice in another conversation: that answer depended on the first conversation's history.
+    expectProblem(
+      await say(auth, await conversationOf(auth), 'What did I tell you?'),
+      503,
+      'llm_unavailable',
+    );
+    // Alice in the same conversation gets her own answer back, marked degraded.
+    const degraded = await openStream(t.baseUrl, {
+      path: `/api/v1/conversations/${alices}/stream`,
+      token,
+      body: { content: 'what did I tell you' },
+    });
+    expect(degraded.events.at(-1)).toMatchObject({
+      type: 'complete_state',
+      message: 'You told me: My bank PIN is 4321',
+      degraded: true,
+    });
   });
 
   it('records model calls, tokens and errors in /metrics', async () => {

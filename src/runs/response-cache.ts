@@ -8,9 +8,22 @@ interface CachedAnswer {
 }
 
 /**
- * Recent complete answers keyed by the normalised question, answered when the model is unavailable
- * (the `llm` circuit is open) so a user still gets a useful, clearly `degraded` answer. In memory,
- * per instance, bounded (least recently used goes first) and expiring.
+ * Whose answer a cached entry is. An answer is only ever served back to the user who got it, and
+ * an answer given with earlier messages in the conversation (it may quote them: "what did I tell
+ * you?") only within that conversation.
+ */
+export interface AnswerScope {
+  userId: string;
+  conversationId: string;
+  /** The question came after other messages of its conversation. */
+  hasHistory: boolean;
+}
+
+/**
+ * Recent complete answers keyed by their scope and the normalised question, answered when the
+ * model is unavailable (the `llm` circuit is open) so a user still gets a useful, clearly
+ * `degraded` answer. In memory, per instance, bounded (least recently used goes first) and
+ * expiring. Never shared between users: a degraded answer comes from the asker's own data.
  */
 @Injectable()
 export class ResponseCache {
@@ -18,9 +31,9 @@ export class ResponseCache {
 
   constructor(@Inject(llmConfig.KEY) private readonly config: LlmConfig) {}
 
-  /** The cached answer to this question, if any and still fresh. */
-  get(question: string): string | undefined {
-    const key = normaliseQuestion(question);
+  /** The cached answer to this question in this scope, if any and still fresh. */
+  get(scope: AnswerScope, question: string): string | undefined {
+    const key = cacheKey(scope, question);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (Date.now() - entry.storedAt > this.config.responseCacheTtlMs) {
@@ -33,10 +46,10 @@ export class ResponseCache {
     return entry.text;
   }
 
-  /** Remembers a complete answer. */
-  set(question: string, text: string): void {
+  /** Remembers a complete answer in its scope. */
+  set(scope: AnswerScope, question: string, text: string): void {
     if (this.config.responseCacheSize === 0 || text.length === 0) return;
-    const key = normaliseQuestion(question);
+    const key = cacheKey(scope, question);
     this.entries.delete(key);
     this.entries.set(key, { text, storedAt: Date.now() });
     while (this.entries.size > this.config.responseCacheSize) {
@@ -44,6 +57,12 @@ export class ResponseCache {
       this.entries.delete(oldest);
     }
   }
+}
+
+/** User ids are opaque strings: JSON keeps any of them from running into the question. */
+function cacheKey(scope: AnswerScope, question: string): string {
+  const where = scope.hasHistory ? scope.conversationId : '';
+  return JSON.stringify([scope.userId, where, normaliseQuestion(question)]);
 }
 
 /** Case, punctuation and spacing do not make a different question. */

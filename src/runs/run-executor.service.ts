@@ -18,13 +18,15 @@ import { classifyRunFailure, type FailedRunOutcome } from './run-outcome';
 import { RunEventStore } from './run-event.store';
 import type { RunFinishReason, TerminalRunEvent } from './run-event.types';
 import { RunRepository } from './run.repository';
-import { ResponseCache } from './response-cache';
+import { type AnswerScope, ResponseCache } from './response-cache';
 
 /** What the executor needs to know about the run it drives. */
 export interface RunContext {
   live: LiveRun;
   userMessage: MessageEntity;
   startedAt: number;
+  /** Whose cached answers this run may store and serve. */
+  scope: AnswerScope;
 }
 
 /**
@@ -61,7 +63,7 @@ export class RunExecutor {
         terminal = await this.finish(context, { kind: 'complete', result });
         this.llmMetrics.tokens('input', result.usage.input_tokens);
         this.llmMetrics.tokens('output', result.usage.output_tokens);
-        if (result.finish_reason === 'stop') this.cache.set(question, result.text);
+        if (result.finish_reason === 'stop') this.cache.set(context.scope, question, result.text);
       }
     } catch (error) {
       let outcome = classifyRunFailure(error, live.stopReason);
@@ -70,7 +72,7 @@ export class RunExecutor {
         outcome.kind === 'error' &&
         outcome.code === 'llm_unavailable' &&
         !outcome.partial?.text &&
-        this.cache.get(question) !== undefined
+        this.cache.get(context.scope, question) !== undefined
       ) {
         live.stopReason = undefined;
         terminal = await this.finishDegraded(context).catch((finishError: unknown) =>
@@ -99,7 +101,7 @@ export class RunExecutor {
    * time the circuit admits its next trial call.
    */
   private async finishDegraded(context: RunContext): Promise<TerminalRunEvent> {
-    const cached = this.cache.get(context.userMessage.content);
+    const cached = this.cache.get(context.scope, context.userMessage.content);
     if (cached === undefined) {
       return this.finish(context, {
         kind: 'error',

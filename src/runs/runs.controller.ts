@@ -84,7 +84,7 @@ export class RunsController {
   ): Promise<RunResultResponse> {
     const key = checkKey(idempotencyKey);
     // A repeated key may name a run answered before the circuit opened: let it through.
-    if (!key) this.runs.assertCanAnswer(body.content);
+    if (!key) await this.runs.assertCanAnswer(user.id, id, body.content);
     const { runId } = await this.runs.start(user.id, id, body.content, key);
     const terminal = await this.runs.result(runId);
     if (terminal.type === 'error') throw httpErrorForRun(terminal);

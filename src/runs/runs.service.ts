@@ -154,9 +154,12 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
    * For answers that are not streamed: with the `llm` circuit open and no cached answer to this
    * question, refuse at once (503, Retry-After) rather than store a message that cannot be answered.
    */
-  assertCanAnswer(content: string): void {
+  async assertCanAnswer(userId: string, conversationId: string, content: string): Promise<void> {
     const llm = this.breakers.get('llm');
-    if (llm.state !== 'OPEN' || this.cache.get(content) !== undefined) return;
+    if (llm.state !== 'OPEN') return;
+    const conversation = await this.conversations.requireOwned(userId, conversationId);
+    const scope = { userId, conversationId, hasHistory: conversation.messageCount > 0 };
+    if (this.cache.get(scope, content) !== undefined) return;
     const next = llm.nextAttemptAt();
     const seconds = Math.max(1, Math.ceil(((next ?? Date.now() + 1000) - Date.now()) / 1000));
     throw new DomainException(
@@ -284,7 +287,12 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     const stopCancelListener = this.notifications.subscribe(RUN_CANCEL_CHANNEL, run.id, () =>
       live.stop('user'),
     );
-    void this.executor.execute({ live, userMessage, startedAt }).finally(() => {
+    const scope = {
+      userId: run.userId,
+      conversationId: run.conversationId,
+      hasHistory: userMessage.seq > 1,
+    };
+    void this.executor.execute({ live, userMessage, startedAt, scope }).finally(() => {
       stopCancelListener();
       this.live.delete(run.id);
     });

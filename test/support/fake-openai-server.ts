@@ -32,6 +32,9 @@ export interface FakeResponse {
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
 }
 
+/** A scripted answer, or a function that makes one from the request (an answer that reads the history). */
+export type FakeScript = FakeResponse | ((body: FakeChatCompletionsBody) => FakeResponse);
+
 /** A request the server received. */
 export interface FakeRequest {
   method: string;
@@ -98,7 +101,7 @@ function countWords(value: unknown): number {
 export class FakeOpenAIServer {
   /** Every request received, in order. */
   readonly requests: FakeRequest[] = [];
-  private readonly queue: FakeResponse[] = [];
+  private readonly queue: FakeScript[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -120,7 +123,7 @@ export class FakeOpenAIServer {
   }
 
   /** Queues the answers to the next requests, in order. */
-  enqueue(...responses: FakeResponse[]): this {
+  enqueue(...responses: FakeScript[]): this {
     this.queue.push(...responses);
     return this;
   }
@@ -162,11 +165,12 @@ export class FakeOpenAIServer {
       this.sendError(res, 404, `FakeOpenAIServer: no route ${recorded.method} ${recorded.path}`);
       return;
     }
-    const script = this.queue.shift();
-    if (!script) {
+    const next = this.queue.shift();
+    if (!next) {
       this.sendError(res, 500, 'FakeOpenAIServer: no scripted response left');
       return;
     }
+    const script = typeof next === 'function' ? next(recorded.body) : next;
     if (script.headersDelayMs) await sleep(script.headersDelayMs);
     if (res.destroyed) return;
     if (script.status && script.status >= 400) {
