@@ -39,6 +39,7 @@ import { streamConfig, type StreamConfig } from './config';
         flushIntervalMs: config.flushIntervalMs,
         maxBufferBytes: config.maxBufferBytes,
         maxConnections: config.maxConnections,
+        maxPerOwner: config.maxPerUser,
       }),
     }),
     RunsModule,

@@ -17,8 +17,15 @@ const NETWORK_CODES = new Set([
 ]);
 /** Error names the provider SDKs use for a connection that failed or dropped. */
 const NETWORK_ERROR_NAMES = new Set(['APIConnectionError', 'FetchError']);
-/** Error names for a provider-side timeout (the SDK's own, before ours fires). */
-const TIMEOUT_ERROR_NAMES = new Set(['TimeoutError', 'APIConnectionTimeoutError']);
+/**
+ * Error names for a timeout: the provider SDK's own, before ours fires, and a circuit breaker's
+ * per-call timeout around the model call (`CallTimeoutError`).
+ */
+const TIMEOUT_ERROR_NAMES = new Set([
+  'TimeoutError',
+  'APIConnectionTimeoutError',
+  'CallTimeoutError',
+]);
 
 /**
  * LangChain wraps whatever a middleware throws in a `MiddlewareError` (once per layer), keeping

@@ -7,6 +7,7 @@ import { healthConfig } from './health.config';
 import { knowledgeConfig } from './knowledge.config';
 import { llmConfig } from './llm.config';
 import { resilienceConfig } from './resilience.config';
+import { runsConfig } from './runs.config';
 import { streamConfig } from './stream.config';
 import { validateEnvironment } from './validate-environment';
 
@@ -23,6 +24,7 @@ import { validateEnvironment } from './validate-environment';
         authConfig,
         llmConfig,
         streamConfig,
+        runsConfig,
         resilienceConfig,
         healthConfig,
         knowledgeConfig,

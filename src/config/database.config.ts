@@ -9,6 +9,7 @@ export const databaseConfig = registerAs('database', () => {
     url: env.DATABASE_URL,
     migrationsRun: env.DB_MIGRATIONS_RUN,
     poolSize: env.DB_POOL_SIZE,
+    poolWaitMs: env.DB_POOL_WAIT_MS,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     embedded: { dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT },
   };

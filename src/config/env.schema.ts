@@ -24,6 +24,7 @@ export const databaseEnvSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   DB_MIGRATIONS_RUN: boolVar(true),
   DB_POOL_SIZE: intVar(10, 1, 500),
+  DB_POOL_WAIT_MS: intVar(10_000, 100, 600_000),
   DB_STATEMENT_TIMEOUT_MS: intVar(30_000, 0, 3_600_000),
   EMBEDDED_PG_DIR: optionalString().transform((v) => v ?? './.data/postgres'),
   EMBEDDED_PG_PORT: intVar(54329, 1, 65535),
@@ -60,6 +61,17 @@ export const streamEnvSchema = z.object({
   STREAM_MAX_BUFFER_BYTES: intVar(1024 * 1024, 1024, 1024 * 1024 * 1024),
   STREAM_MAX_CONNECTIONS: intVar(10_000, 1, 1_000_000),
   STREAM_ON_DISCONNECT: enumVar(['continue', 'cancel'], 'continue'),
+  STREAM_MAX_PER_USER: intVar(20, 1, 1_000_000),
+  STREAM_CHUNK_WINDOW_MS: intVar(0, 0, 10_000),
+});
+
+/** Agent runs: how many at once (in all, per user), admission of bursts, closing abandoned runs. */
+export const runsEnvSchema = z.object({
+  RUNS_MAX_ACTIVE: intVar(10_000, 1, 1_000_000),
+  RUNS_MAX_ACTIVE_PER_USER: intVar(10, 1, 1_000_000),
+  RUNS_START_CONCURRENCY: intVar(8, 1, 1000),
+  RUNS_START_QUEUE_MS: intVar(10_000, 0, 600_000),
+  RUNS_ABANDONED_CHECK_MS: intVar(2000, 100, 600_000),
 });
 
 /** Health checks, and the built-in monitoring endpoint for operators without Prometheus. */
@@ -141,6 +153,7 @@ export const ENV_SCHEMAS = [
   authEnvSchema,
   llmEnvSchema,
   streamEnvSchema,
+  runsEnvSchema,
   resilienceEnvSchema,
   healthEnvSchema,
   knowledgeEnvSchema,

@@ -11,6 +11,7 @@ export {
 } from './knowledge.config';
 export { llmConfig, type LlmConfig } from './llm.config';
 export { resilienceConfig, type ResilienceConfig, type BreakerConfig } from './resilience.config';
+export { runsConfig, type RunsConfig } from './runs.config';
 export { streamConfig, type StreamConfig } from './stream.config';
 export { BREAKER_NAMES, type BreakerName } from './env.schema';
 export { AppConfigModule } from './config.module';

@@ -11,6 +11,8 @@ export const streamConfig = registerAs('stream', () => {
     maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES,
     maxConnections: env.STREAM_MAX_CONNECTIONS,
     onDisconnect: env.STREAM_ON_DISCONNECT,
+    maxPerUser: env.STREAM_MAX_PER_USER,
+    chunkWindowMs: env.STREAM_CHUNK_WINDOW_MS,
   };
 });
 

@@ -16,15 +16,11 @@ import { ConversationPage, ConversationResponse, MessagePage } from './dto/conve
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 import { MessagesService } from './messages.service';
-import { CircuitBreakerRegistry } from '../resilience';
+import { DatabaseCalls } from '../database/database-calls';
 
 /**
  * CRUD of the caller's conversations and the read side of their messages. Every handler runs under
  * the `database` breaker: when the database fails, callers get 503 with Retry-After at once.
- *
- * Through the registry, not `@UseCircuitBreaker`: Nest's interceptor chain (rxjs plus two
- * `AsyncResource.bind` per request) cost ~8% of a list request's CPU in the benchmark's profiles,
- * and these are the busiest routes.
  */
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -34,33 +30,28 @@ export class ConversationsController {
   constructor(
     private readonly conversations: ConversationsService,
     private readonly messages: MessagesService,
-    private readonly breakers: CircuitBreakerRegistry,
+    private readonly database: DatabaseCalls,
   ) {}
-
-  /** Runs a handler's database work under the `database` breaker. */
-  private guarded<T>(work: () => Promise<T>): Promise<T> {
-    return this.breakers.execute('database', work);
-  }
 
   /** Creates a conversation. */
   @Post()
   @ApiCreatedResponse({ type: ConversationResponse })
   create(@CurrentUser() user: AuthUser, @Body() body: CreateConversationDto) {
-    return this.guarded(() => this.conversations.create(user.id, body));
+    return this.database.run(() => this.conversations.create(user.id, body));
   }
 
   /** Lists the caller's conversations, newest first. */
   @Get()
   @ApiOkResponse({ type: ConversationPage })
   list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
-    return this.guarded(() => this.conversations.list(user.id, query));
+    return this.database.run(() => this.conversations.list(user.id, query));
   }
 
   /** Reads one conversation. */
   @Get(':id')
   @ApiOkResponse({ type: ConversationResponse })
   get(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string) {
-    return this.guarded(() => this.conversations.get(user.id, id));
+    return this.database.run(() => this.conversations.get(user.id, id));
   }
 
   /** Changes the title or metadata. */
@@ -71,7 +62,7 @@ export class ConversationsController {
     @Param('id', uuidParam()) id: string,
     @Body() body: UpdateConversationDto,
   ) {
-    return this.guarded(() => this.conversations.update(user.id, id, body));
+    return this.database.run(() => this.conversations.update(user.id, id, body));
   }
 
   /** Deletes the conversation with its messages and run events. */
@@ -79,7 +70,7 @@ export class ConversationsController {
   @HttpCode(204)
   @ApiNoContentResponse()
   async remove(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string) {
-    await this.guarded(() => this.conversations.remove(user.id, id));
+    await this.database.run(() => this.conversations.remove(user.id, id));
   }
 
   /** Lists the conversation's messages, oldest first. */
@@ -90,6 +81,6 @@ export class ConversationsController {
     @Param('id', uuidParam()) id: string,
     @Query() query: PageQueryDto,
   ) {
-    return this.guarded(() => this.messages.list(user.id, id, query));
+    return this.database.run(() => this.messages.list(user.id, id, query));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { Page } from '../common/pagination/cursor-codec';
+import { storableText, storableValue } from '../database/storable';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
 import { messageCursor } from './conversation-cursor';
 import { ConversationsService } from './conversations.service';
@@ -82,10 +83,11 @@ export class MessagesService {
         conversationId,
         seq: firstSeq + index,
         role: message.role,
-        content: message.content,
+        // What a model or a tool produced may hold what PostgreSQL cannot store.
+        content: storableText(message.content),
         status: message.status ?? 'complete',
         tokens: message.tokens ?? 0,
-        toolCalls: message.toolCalls ?? null,
+        toolCalls: storableValue(message.toolCalls ?? null),
         toolCallId: message.toolCallId ?? null,
         toolName: message.toolName ?? null,
         runId: message.runId ?? null,

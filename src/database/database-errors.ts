@@ -15,7 +15,17 @@ const DATABASE_DOWN_CODES = new Set([
   '08006',
 ]);
 const DATABASE_DOWN_MESSAGES =
-  /Connection terminated|not currently accepting connections|timeout exceeded when trying to connect|Connection ended unexpectedly/;
+  /Connection terminated|not currently accepting connections|Connection ended unexpectedly/;
+/** pg-pool's error when no pooled connection freed up within `connectionTimeoutMillis`. */
+const POOL_WAIT_MESSAGE = 'timeout exceeded when trying to connect';
+
+/**
+ * Whether the error says every pooled connection stayed busy for `DB_POOL_WAIT_MS`: this process
+ * is overloaded; the database itself may be fine.
+ */
+export function isPoolExhausted(error: unknown): boolean {
+  return error instanceof Error && error.message === POOL_WAIT_MESSAGE;
+}
 
 /** Whether the error says the database cannot be reached (looked for down the `cause` chain). */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -37,7 +47,30 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * How the `database` breaker counts errors: losing the database counts as a failure, whatever
- * SQLSTATE says; other errors are judged as usual (a constraint violation is the caller's).
+ * SQLSTATE says; waiting too long for a pooled connection is this process's queue, not the
+ * database's fault; other errors are judged as usual (a constraint violation is the caller's).
  */
 export const classifyDatabaseError: ErrorClassifier = (error) =>
-  isDatabaseUnavailable(error) ? 'failure' : classifyError(error);
+  isPoolExhausted(error)
+    ? 'ignored'
+    : isDatabaseUnavailable(error)
+      ? 'failure'
+      : classifyError(error);
+
+// Worth trying again as it is: the statement was cancelled for time, or lost a concurrency race.
+const RETRYABLE_SQLSTATES = new Set(['57014', '40001', '40P01', '55P03']);
+
+/**
+ * Whether a statement that failed with this error may succeed if sent again unchanged: the
+ * database could not be reached or was busy. Anything else (a constraint, bad data) would fail the
+ * same way again.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (isDatabaseUnavailable(error) || isPoolExhausted(error)) return true;
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const candidate = current as { code?: unknown; driverError?: unknown; cause?: unknown };
+    if (typeof candidate.code === 'string' && RETRYABLE_SQLSTATES.has(candidate.code)) return true;
+    current = candidate.driverError ?? candidate.cause;
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config';
+import { DatabaseCalls } from './database-calls';
 import { DatabaseLifecycleService } from './database-lifecycle.service';
 import {
   DATABASE_LOCATION,
@@ -23,7 +24,11 @@ import { buildDataSourceOptions } from './typeorm-options';
 })
 class DatabaseLocationModule {}
 
-/** PostgreSQL through TypeORM, with migrations applied at start and an orderly shutdown. */
+/**
+ * PostgreSQL through TypeORM, with migrations applied at start and an orderly shutdown. Global:
+ * every feature reaches the database under its breaker through {@link DatabaseCalls}.
+ */
+@Global()
 @Module({
   imports: [
     DatabaseLocationModule,
@@ -34,6 +39,7 @@ class DatabaseLocationModule {}
           url: location.url,
           poolSize: config.poolSize,
           statementTimeoutMs: config.statementTimeoutMs,
+          poolWaitMs: config.poolWaitMs,
         }),
         // Fail fast with TypeORM's own error instead of retrying for half a minute.
         retryAttempts: 2,
@@ -41,7 +47,7 @@ class DatabaseLocationModule {}
       }),
     }),
   ],
-  providers: [DatabaseLifecycleService],
-  exports: [DatabaseLifecycleService],
+  providers: [DatabaseLifecycleService, DatabaseCalls],
+  exports: [DatabaseLifecycleService, DatabaseCalls],
 })
 export class DatabaseModule {}

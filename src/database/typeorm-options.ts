@@ -7,6 +7,8 @@ export interface ConnectionSettings {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+  /** The longest a query waits for a pooled connection (and a new connection may take to open). */
+  poolWaitMs?: number;
 }
 
 /**
@@ -26,6 +28,7 @@ export function buildDataSourceOptions(settings: ConnectionSettings): DataSource
     migrationsRun: false,
     extra: {
       max: settings.poolSize,
+      connectionTimeoutMillis: settings.poolWaitMs,
       // Bound every statement so one stuck query cannot hold a pooled connection forever.
       statement_timeout: settings.statementTimeoutMs || undefined,
       application_name: 'agent-conversation-server',

@@ -207,6 +207,16 @@ export class CircuitBreaker {
     return this.run(fn, now, parentSignal);
   }
 
+  /**
+   * Counts a call its caller did not make because the circuit is open (it read {@link state} and
+   * took a fallback instead of calling {@link execute}): a refusal like any other in the metrics.
+   */
+  countRejection(): void {
+    this.counters.total++;
+    this.counters.rejected++;
+    this.emitOutcome('rejected', 0);
+  }
+
   /** Current state, settings, metrics and history in the contract's JSON shape. */
   snapshot(): CircuitBreakerSnapshot {
     const state = this.state;

@@ -6,8 +6,6 @@ describe('resilience public API', () => {
       expect.arrayContaining([
         'CircuitBreaker',
         'CircuitBreakerRegistry',
-        'CircuitBreakerInterceptor',
-        'UseCircuitBreaker',
         'ResilienceModule',
         'RESILIENCE_SETTINGS',
         'CircuitOpenError',

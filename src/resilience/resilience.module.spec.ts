@@ -1,6 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { ResilienceModule } from './resilience.module';
 import type { ResilienceSettings } from './resilience-settings';
@@ -14,13 +13,12 @@ class ConfigStub {
 class ConfigStubModule {}
 
 describe('ResilienceModule', () => {
-  it('forRoot() provides the registry, built from the given settings, and the interceptor', async () => {
+  it('forRoot() provides the registry, built from the given settings', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [ResilienceModule.forRoot({ breakers: { llm: { callTimeoutMs: 30_000 } } })],
     }).compile();
 
     expect(moduleRef.get(CircuitBreakerRegistry).get('llm').settings.callTimeoutMs).toBe(30_000);
-    expect(moduleRef.get(CircuitBreakerInterceptor)).toBeInstanceOf(CircuitBreakerInterceptor);
   });
 
   it('forRoot() without settings uses the defaults', async () => {

@@ -4,7 +4,6 @@ import {
   type FactoryProvider,
   type ModuleMetadata,
 } from '@nestjs/common';
-import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience-settings';
 
@@ -42,8 +41,8 @@ export class ResilienceModule {
       module: ResilienceModule,
       global: true,
       imports,
-      providers: [settingsProvider, CircuitBreakerRegistry, CircuitBreakerInterceptor],
-      exports: [CircuitBreakerRegistry, CircuitBreakerInterceptor],
+      providers: [settingsProvider, CircuitBreakerRegistry],
+      exports: [CircuitBreakerRegistry],
     };
   }
 }

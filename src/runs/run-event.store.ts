@@ -6,54 +6,88 @@ import type { RunEvent } from './run-event.types';
 /** The Postgres channel on which "run <id> has events up to <seq>" is announced. */
 export const RUN_EVENTS_CHANNEL = 'run_events';
 
+/** A page of a run's stored events, and whether the run may still add more. */
+export interface StoredRunPage {
+  events: RunEvent[];
+  /** False when the run is over or gone (its conversation was deleted): nothing will follow. */
+  running: boolean;
+}
+
 /**
- * The durable log of run events. Appends are batched into one statement that also moves the run's
- * `last_seq` and heartbeat and NOTIFYs followers on other instances, so a reader that hears the
- * notification always finds the events it announces.
+ * Appends events of several runs in one statement: only to runs that are still `running` and
+ * owned by `owner` (a run closed meanwhile, as abandoned by another instance, takes nothing more),
+ * moves each run's `last_seq` and NOTIFYs followers everywhere. Re-sending a batch whose commit was
+ * not acknowledged is harmless: events already stored are skipped. Answers the runs that took the
+ * events.
+ */
+const APPEND_EVENTS = `
+  WITH batch AS (
+    SELECT r.run_id, r.seq, r.type, r.payload
+    FROM json_to_recordset($1::json) AS r(run_id uuid, seq integer, type varchar, payload json)
+  ), owned AS (
+    SELECT id FROM runs
+    WHERE id IN (SELECT run_id FROM batch) AND status = 'running' AND owner_id = $2
+    FOR UPDATE
+  ), inserted AS (
+    INSERT INTO run_events (run_id, seq, type, payload)
+    SELECT b.run_id, b.seq, b.type, b.payload FROM batch b WHERE b.run_id IN (SELECT id FROM owned)
+    ON CONFLICT (run_id, seq) DO NOTHING
+    RETURNING run_id, seq
+  ), moved AS (
+    -- Runs to completion although nothing reads it, as every data-modifying WITH does.
+    UPDATE runs SET last_seq = last.seq
+    FROM (SELECT run_id, max(seq) AS seq FROM inserted GROUP BY run_id) AS last
+    WHERE runs.id = last.run_id
+    RETURNING runs.id, pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':' || runs.last_seq)
+  )
+  SELECT id AS run_id FROM owned`;
+
+/** One page of a run's events after a seq, with the run's status, in one round trip. */
+const READ_PAGE = `
+  SELECT r.status,
+         (SELECT coalesce(json_agg(e.payload ORDER BY e.seq), '[]'::json)
+          FROM (SELECT payload, seq FROM run_events
+                WHERE run_id = r.id AND seq > $2 ORDER BY seq LIMIT $3) AS e) AS events
+  FROM runs r WHERE r.id = $1`;
+
+/**
+ * The durable log of run events (the `run_events` table). Events are written only by the process
+ * that owns the run, and only while it is running; the run's terminal event goes in with the run's
+ * new status in one transaction.
  */
 @Injectable()
 export class RunEventStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Appends events (in seq order) of one run, in the given transaction or on its own. */
-  append(runId: string, events: readonly RunEvent[], manager?: EntityManager): Promise<void> {
-    return this.appendMany([{ runId, events }], manager);
-  }
-
   /**
-   * Appends the events of several runs (each in seq order) in one statement: the events, each
-   * run's `last_seq` and heartbeat, and one NOTIFY per run, in one round trip.
+   * Appends events of several runs (each in seq order) owned by `owner`; see {@link APPEND_EVENTS}.
+   * @returns the ids of the runs that took their events; any other run of the batch is no longer
+   *   running as this owner's (closed elsewhere, or deleted)
    */
-  async appendMany(
+  async append(
+    owner: string,
     batches: ReadonlyArray<{ runId: string; events: readonly RunEvent[] }>,
     manager?: EntityManager,
-  ): Promise<void> {
+  ): Promise<Set<string>> {
     const rows = batches.flatMap(({ runId, events }) =>
       events.map((event) => ({ run_id: runId, seq: event.seq, type: event.type, payload: event })),
     );
-    if (rows.length === 0) return;
-    await (manager ?? this.dataSource.manager).query(
-      `WITH inserted AS (
-         INSERT INTO run_events (run_id, seq, type, payload)
-         SELECT r.run_id, r.seq, r.type, r.payload
-         FROM json_to_recordset($1::json) AS r(run_id uuid, seq integer, type varchar, payload json)
-         RETURNING run_id, seq
-       ), last AS (
-         SELECT run_id, max(seq) AS last_seq FROM inserted GROUP BY run_id
-       )
-       UPDATE runs SET last_seq = last.last_seq, heartbeat_at = now()
-       FROM last WHERE runs.id = last.run_id
-       RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':' || runs.last_seq)`,
-      [JSON.stringify(rows)],
+    if (rows.length === 0) return new Set();
+    const owned = await (manager ?? this.dataSource.manager).query<Array<{ run_id: string }>>(
+      APPEND_EVENTS,
+      [JSON.stringify(rows), owner],
     );
+    return new Set(owned.map((row) => row.run_id));
   }
 
-  /** The run's stored events after `afterSeq`, in order. */
-  async readAfter(runId: string, afterSeq: number, limit = 1000): Promise<RunEvent[]> {
-    const rows = await this.dataSource.query<Array<{ payload: RunEvent }>>(
-      'SELECT payload FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+  /** Up to `limit` stored events of the run after `afterSeq`, in order. */
+  async readPage(runId: string, afterSeq: number, limit: number): Promise<StoredRunPage> {
+    const rows = await this.dataSource.query<Array<{ status: string; events: RunEvent[] }>>(
+      READ_PAGE,
       [runId, afterSeq, limit],
     );
-    return rows.map((row) => row.payload);
+    const row = rows[0];
+    if (!row) return { events: [], running: false };
+    return { events: row.events, running: row.status === 'running' };
   }
 }

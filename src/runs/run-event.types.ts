@@ -71,6 +71,19 @@ export type UnnumberedRunEvent = RunEvent extends infer E
     : never
   : never;
 
+/** A terminal event before it is numbered. */
+export type UnnumberedTerminalEvent = Extract<
+  UnnumberedRunEvent,
+  { type: 'complete_state' | 'error' }
+>;
+
+/** How a run whose process died ends (stored by whichever instance notices). */
+export const RUN_ABANDONED = {
+  code: 'run_abandoned',
+  message: 'The server running this answer stopped; send the message again.',
+  retryable: true,
+} as const satisfies Omit<ErrorRunEvent, 'type' | 'run_id' | 'seq'>;
+
 /** Whether the event ends its run. */
 export function isTerminal(event: RunEvent): event is TerminalRunEvent {
   return event.type === 'complete_state' || event.type === 'error';

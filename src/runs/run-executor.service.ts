@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import {
   AgentRunner,
   countTokens,
@@ -13,26 +12,28 @@ import type { MessageEntity } from '../conversations/message.entity';
 import { MessagesService, type NewMessage } from '../conversations/messages.service';
 import { LlmMetrics } from '../metrics';
 import { CircuitBreakerRegistry } from '../resilience';
-import type { LiveRun } from './live-run';
-import { classifyRunFailure, type FailedRunOutcome } from './run-outcome';
-import { RunEventStore } from './run-event.store';
-import type { RunFinishReason, TerminalRunEvent } from './run-event.types';
-import { RunRepository } from './run.repository';
+import type { LiveRun } from './live-runs.registry';
 import { type AnswerScope, ResponseCache } from './response-cache';
+import { RunEventLog, RunStorageError } from './run-event-log';
+import type { RunFinishReason, TerminalRunEvent, UnnumberedTerminalEvent } from './run-event.types';
+import { classifyRunFailure, type RunOutcome } from './run-outcome';
 
 /** What the executor needs to know about the run it drives. */
 export interface RunContext {
-  live: LiveRun;
-  userMessage: MessageEntity;
-  startedAt: number;
+  run: LiveRun;
+  /** The user message the run answers. */
+  question: { content: string; seq: number };
   /** Whose cached answers this run may store and serve. */
   scope: AnswerScope;
+  startedAt: number;
 }
 
 /**
- * Drives one run: feeds the conversation to the agent, turns what the agent yields into the run's
- * events, and ends the run exactly once: the produced messages, the terminal event and the run's
- * status are stored in one transaction before the terminal event is published to anyone.
+ * Drives one run: feeds the conversation to the agent, appends what the agent yields to the run's
+ * event log, and ends the run exactly once: the produced messages, the terminal event and the
+ * run's status are stored in one transaction before anyone sees the terminal event. When the `llm`
+ * circuit is open, the model is not called: the user's own cached answer to the same question is
+ * served, marked `degraded`, or the run fails with a retryable `llm_unavailable`.
  */
 @Injectable()
 export class RunExecutor {
@@ -41,79 +42,110 @@ export class RunExecutor {
   constructor(
     private readonly agent: AgentRunner,
     private readonly messages: MessagesService,
-    private readonly runs: RunRepository,
-    private readonly store: RunEventStore,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly log: RunEventLog,
     private readonly breakers: CircuitBreakerRegistry,
     private readonly cache: ResponseCache,
     private readonly llmMetrics: LlmMetrics,
   ) {}
 
-  /** Runs the agent to the end; never throws (failures end the run with an event). */
-  async execute(context: RunContext): Promise<TerminalRunEvent> {
-    const { live } = context;
-    const question = context.userMessage.content;
-    let terminal: TerminalRunEvent;
-    try {
-      // An open circuit means the provider is failing: do not call it, answer from the cache.
-      if (this.breakers.get('llm').state === 'OPEN') {
-        terminal = await this.finishDegraded(context);
-      } else {
-        const result = await this.runAgent(context);
-        terminal = await this.finish(context, { kind: 'complete', result });
-        this.llmMetrics.tokens('input', result.usage.input_tokens);
-        this.llmMetrics.tokens('output', result.usage.output_tokens);
-        if (result.finish_reason === 'stop') this.cache.set(context.scope, question, result.text);
-      }
-    } catch (error) {
-      let outcome = classifyRunFailure(error, live.stopReason);
-      // The circuit opened before the model said anything: the cache may still answer.
-      if (
-        outcome.kind === 'error' &&
-        outcome.code === 'llm_unavailable' &&
-        !outcome.partial?.text &&
-        this.cache.get(context.scope, question) !== undefined
-      ) {
-        live.stopReason = undefined;
-        terminal = await this.finishDegraded(context).catch((finishError: unknown) =>
-          this.failHard(context, finishError),
-        );
-        live.complete(terminal);
-        return terminal;
-      }
-      if (outcome.kind === 'error' && outcome.code === 'llm_unavailable') {
-        outcome = { ...outcome, retryAfterMs: outcome.retryAfterMs ?? this.llmRetryAfterMs() };
-      }
-      if (outcome.kind === 'error' && outcome.code === 'internal_error') {
-        this.logger.error({ err: error, run_id: live.runId }, 'Run failed');
-      }
-      terminal = await this.finish(context, outcome).catch((finishError: unknown) =>
-        this.failHard(context, finishError),
-      );
-    }
-    live.complete(terminal);
-    return terminal;
+  /** Whether the `llm` circuit is open: runs are answered from the cache or refused. */
+  get llmCircuitOpen(): boolean {
+    return this.breakers.get('llm').state === 'OPEN';
   }
 
   /**
-   * Answers without the model: the cached answer to the same question as one chunk and a
-   * `complete_state` marked `degraded`, or, with nothing cached, an `llm_unavailable` error with the
-   * time the circuit admits its next trial call.
+   * Whether a question could be answered now: false when the `llm` circuit is open and no cached
+   * answer of this user fits (a refusal the `llm` breaker counts).
    */
-  private async finishDegraded(context: RunContext): Promise<TerminalRunEvent> {
-    const cached = this.cache.get(context.scope, context.userMessage.content);
+  canAnswer(
+    scope: AnswerScope,
+    question: string,
+  ): { ok: true } | { ok: false; retryAfterMs: number } {
+    const llm = this.breakers.get('llm');
+    if (llm.state !== 'OPEN' || this.cache.get(scope, question) !== undefined) return { ok: true };
+    llm.countRejection();
+    return { ok: false, retryAfterMs: this.llmRetryAfterMs() };
+  }
+
+  /** Runs the agent to the end; never rejects (failures end the run with an event). */
+  async execute(context: RunContext): Promise<TerminalRunEvent> {
+    const { run } = context;
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.answer(context);
+    } catch (error) {
+      outcome = this.afterFailure(context, error);
+    }
+    try {
+      return await this.log.end(run.runId, (manager) => this.store(manager, context, outcome));
+    } catch (error) {
+      // The database stayed away until shutdown: whichever instance closes the run stores its end.
+      this.logger.warn(`Run ${run.runId} ended unstored: ${String(error)}`);
+      return {
+        type: 'error',
+        run_id: run.runId,
+        seq: 0,
+        code: 'storage_unavailable',
+        message: 'The answer could not be stored; send the message again.',
+        retryable: true,
+      };
+    }
+  }
+
+  private async answer(context: RunContext): Promise<RunOutcome> {
+    const llm = this.breakers.get('llm');
+    // An open circuit means the provider is failing: do not call it.
+    if (llm.state === 'OPEN') {
+      llm.countRejection();
+      return this.degraded(context);
+    }
+    const result = await this.runAgent(context);
+    this.llmMetrics.tokens('input', result.usage.input_tokens);
+    this.llmMetrics.tokens('output', result.usage.output_tokens);
+    if (result.finish_reason === 'stop') {
+      this.cache.set(context.scope, context.question.content, result.text);
+    }
+    return { kind: 'complete', result };
+  }
+
+  private afterFailure(context: RunContext, error: unknown): RunOutcome {
+    const { run } = context;
+    if (run.abort.signal.reason instanceof RunStorageError) {
+      return { kind: 'error', ...STORAGE_FAILED };
+    }
+    const outcome = classifyRunFailure(error, run.stopReason);
+    if (outcome.kind === 'error' && outcome.code === 'llm_unavailable') {
+      // The circuit opened before the model said anything: the cache may still answer.
+      if (!outcome.partial?.text && this.cache.get(context.scope, context.question.content)) {
+        return this.degraded(context);
+      }
+      return { ...outcome, retryAfterMs: outcome.retryAfterMs ?? this.llmRetryAfterMs() };
+    }
+    if (outcome.kind === 'error' && outcome.code === 'internal_error') {
+      this.logger.error({ err: error, run_id: run.runId }, 'Run failed');
+    }
+    return outcome;
+  }
+
+  /**
+   * Answers without the model: the user's cached answer to the same question as one chunk and a
+   * `complete_state` marked `degraded`; with nothing cached, a retryable `llm_unavailable` error
+   * with the time the circuit admits its next trial call.
+   */
+  private degraded(context: RunContext): RunOutcome {
+    const cached = this.cache.get(context.scope, context.question.content);
     if (cached === undefined) {
-      return this.finish(context, {
+      return {
         kind: 'error',
         code: 'llm_unavailable',
         message: 'The language model is unavailable right now and no cached answer fits.',
         retryable: true,
         retryAfterMs: this.llmRetryAfterMs(),
-      });
+      };
     }
     const tokens = countTokens(cached);
-    context.live.emit({ type: 'message_chunk', content: cached, tokens });
-    return this.finish(context, {
+    this.log.append(context.run.runId, { type: 'message_chunk', content: cached, tokens });
+    return {
       kind: 'complete',
       degraded: true,
       result: {
@@ -122,7 +154,7 @@ export class RunExecutor {
         usage: { input_tokens: 0, output_tokens: 0, estimated: false },
         finish_reason: 'stop',
       },
-    });
+    };
   }
 
   /** Milliseconds until the `llm` circuit admits its next trial call (at least 1 s). */
@@ -131,121 +163,85 @@ export class RunExecutor {
     return Math.max(next === null ? 1000 : next - Date.now(), 1000);
   }
 
-  private async runAgent({ live, userMessage }: RunContext): Promise<AgentRunResult> {
-    const history = (await this.messages.history(live.conversationId))
-      .filter((message) => message.seq < userMessage.seq && message.status !== 'failed')
+  private async runAgent({ run, question }: RunContext): Promise<AgentRunResult> {
+    const history = (await this.messages.history(run.conversationId))
+      .filter((message) => message.seq < question.seq && message.status !== 'failed')
       .map(toHistory);
-    const run = this.agent.run({
+    const agentRun = this.agent.run({
       history,
-      message: userMessage.content,
-      signal: live.abort.signal,
+      message: question.content,
+      signal: run.abort.signal,
     });
     for (;;) {
-      const next = await run.next();
+      const next = await agentRun.next();
       if (next.done) return next.value;
       const event = next.value;
-      if (event.type === 'final') continue;
-      live.emit(event);
+      if (event.type !== 'final') this.log.append(run.runId, event);
     }
   }
 
-  private async finish(
+  /** Stores the answer (inside the log's closing transaction) and says how the run ended. */
+  private async store(
+    manager: EntityManager,
     context: RunContext,
-    outcome: { kind: 'complete'; result: AgentRunResult; degraded?: boolean } | FailedRunOutcome,
-  ): Promise<TerminalRunEvent> {
-    const { live } = context;
-    await live.flushed();
+    outcome: RunOutcome,
+  ): Promise<UnnumberedTerminalEvent> {
+    const { run } = context;
     const produced = outcome.kind === 'complete' ? outcome.result : outcome.partial;
-    const finishReason: RunFinishReason | undefined =
-      outcome.kind === 'complete'
-        ? outcome.result.finish_reason === 'length'
+    const toStore = produced
+      ? messagesToStore(produced, outcome.kind !== 'complete', run.runId)
+      : [];
+    // A partial answer always gets a message (possibly empty) so complete_state can point at it.
+    if (outcome.kind === 'partial' && !toStore.some((m) => m.status === 'partial')) {
+      toStore.push({
+        role: 'assistant',
+        content: '',
+        status: 'partial',
+        tokens: 0,
+        runId: run.runId,
+      });
+    }
+    const stored = await this.messages.append(manager, run.conversationId, toStore);
+    if (outcome.kind === 'error') {
+      return {
+        type: 'error',
+        code: outcome.code,
+        message: outcome.message,
+        retryable: outcome.retryable,
+        ...(outcome.retryAfterMs !== undefined ? { retry_after_ms: outcome.retryAfterMs } : {}),
+      };
+    }
+    const answer = [...stored].reverse().find((message) => message.role === 'assistant');
+    const usage = produced?.usage ?? { input_tokens: 0, output_tokens: 0, estimated: true };
+    const finishReason: RunFinishReason =
+      outcome.kind === 'partial'
+        ? outcome.finishReason
+        : outcome.result.finish_reason === 'length'
           ? 'length'
-          : 'stop'
-        : outcome.kind === 'partial'
-          ? outcome.finishReason
-          : undefined;
-
-    return this.dataSource.transaction(async (manager) => {
-      const toStore = produced
-        ? messagesToStore(produced, outcome.kind !== 'complete', live.runId)
-        : [];
-      // A partial answer always gets a message (possibly empty) so complete_state can point at it.
-      if (outcome.kind === 'partial' && !toStore.some((m) => m.status === 'partial')) {
-        toStore.push({
-          role: 'assistant',
-          content: '',
-          status: 'partial',
-          tokens: 0,
-          runId: live.runId,
-        });
-      }
-      const stored = await this.messages.append(manager, live.conversationId, toStore);
-      const answer = [...stored].reverse().find((message) => message.role === 'assistant');
-
-      const usage = produced?.usage ?? { input_tokens: 0, output_tokens: 0, estimated: true };
-      const terminal: TerminalRunEvent =
-        outcome.kind === 'error'
-          ? live.number({
-              type: 'error',
-              code: outcome.code,
-              message: outcome.message,
-              retryable: outcome.retryable,
-              ...(outcome.retryAfterMs !== undefined
-                ? { retry_after_ms: outcome.retryAfterMs }
-                : {}),
-            })
-          : live.number({
-              type: 'complete_state',
-              message: produced?.text ?? '',
-              message_id: answer?.id ?? '',
-              conversation_id: live.conversationId,
-              total_tokens: usage.input_tokens + usage.output_tokens,
-              usage: {
-                input_tokens: usage.input_tokens,
-                output_tokens: usage.output_tokens,
-                estimated: usage.estimated,
-              },
-              finish_reason: finishReason ?? 'stop',
-              degraded: outcome.kind === 'complete' && outcome.degraded === true,
-              duration_ms: Date.now() - context.startedAt,
-            });
-      await this.store.append(live.runId, [terminal], manager);
-      await this.runs.finish(
-        manager,
-        live.runId,
-        outcome.kind === 'error'
-          ? 'failed'
-          : finishReason === 'cancelled'
-            ? 'cancelled'
-            : 'completed',
-        { finishReason, errorCode: outcome.kind === 'error' ? outcome.code : undefined },
-      );
-      return terminal;
-    });
-  }
-
-  /** Storage itself failed while ending the run: tell the local subscribers, mark it best-effort. */
-  private async failHard(context: RunContext, error: unknown): Promise<TerminalRunEvent> {
-    this.logger.error(
-      { err: error, run_id: context.live.runId },
-      'Could not store the end of a run',
-    );
-    const terminal = context.live.number({
-      type: 'error',
-      code: 'storage_unavailable',
-      message: 'The run could not be stored.',
-      retryable: true,
-    });
-    await this.dataSource
-      .transaction((manager) =>
-        this.runs.finish(manager, context.live.runId, 'failed', {
-          errorCode: 'storage_unavailable',
-        }),
-      )
-      .catch(() => undefined);
-    return terminal;
+          : 'stop';
+    return {
+      type: 'complete_state',
+      message: produced?.text ?? '',
+      message_id: answer?.id ?? '',
+      conversation_id: run.conversationId,
+      total_tokens: usage.input_tokens + usage.output_tokens,
+      usage: {
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+        estimated: usage.estimated,
+      },
+      finish_reason: finishReason,
+      degraded: outcome.kind === 'complete' && outcome.degraded === true,
+      duration_ms: Date.now() - context.startedAt,
+    };
   }
 }
+
+const STORAGE_FAILED = {
+  code: 'storage_unavailable',
+  message: 'The answer could not be stored; send the message again.',
+  retryable: true,
+} as const;
 
 function toHistory(message: MessageEntity): AgentHistoryMessage {
   return {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -15,25 +16,36 @@ export const RUN_CANCEL_CHANNEL = 'run_cancel';
 type Listener = (payload: string) => void;
 
 /**
- * One LISTEN connection per process for run notifications from every instance: new events of a
- * run (followers wake up and read them from `run_events`) and cancel requests (the owner aborts).
- * The connection is re-opened after a failure; followers also poll slowly, so a notification lost
- * while it was down delays them by at most one poll, never loses events.
+ * This process's own connection to PostgreSQL, outside the pool, which does two things:
+ *
+ * - It LISTENs for run notifications from every instance: new events of a run (followers wake up
+ *   and read them) and cancel requests (the owner aborts the run).
+ * - It holds a session advisory lock on {@link ownerKey}, the key runs started here carry as their
+ *   `owner_id`. PostgreSQL releases the lock the moment this connection goes, so when the process
+ *   dies (even SIGKILL) any instance can see at once that its runs have no owner any more, without
+ *   heartbeats that a busy event loop could miss.
+ *
+ * The connection is re-opened after a failure (the lock re-taken); listeners registered with
+ * {@link onReconnect} are then told, since notifications sent meanwhile were lost.
  */
 @Injectable()
 export class RunNotificationsService implements OnModuleInit, OnApplicationShutdown {
+  /** The owner key of this process: a random positive 62-bit integer, as text. */
+  readonly ownerKey = randomOwnerKey();
   private readonly logger = new Logger('RunNotifications');
   private readonly listeners = new Map<string, Map<string, Set<Listener>>>([
     [RUN_EVENTS_CHANNEL, new Map()],
     [RUN_CANCEL_CHANNEL, new Map()],
   ]);
+  private readonly reconnectListeners = new Set<() => void>();
   private client?: Client;
   private stopped = false;
+  private connectedBefore = false;
   private reconnectTimer?: NodeJS.Timeout;
 
   constructor(@Inject(DATABASE_LOCATION) private readonly location: DatabaseLocation) {}
 
-  /** Opens the LISTEN connection. */
+  /** Opens the connection, takes the owner lock and starts listening. */
   async onModuleInit(): Promise<void> {
     await this.connect();
   }
@@ -47,8 +59,14 @@ export class RunNotificationsService implements OnModuleInit, OnApplicationShutd
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0) byRun.delete(runId);
+      if (set.size === 0 && byRun.get(runId) === set) byRun.delete(runId);
     };
+  }
+
+  /** Calls `listener` after each reconnection (notifications may have been missed). */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   /** Announces a payload on a channel to every instance (this one included). */
@@ -58,7 +76,7 @@ export class RunNotificationsService implements OnModuleInit, OnApplicationShutd
     await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
-  /** Closes the connection. */
+  /** Closes the connection, which also releases the owner lock. */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
@@ -74,18 +92,30 @@ export class RunNotificationsService implements OnModuleInit, OnApplicationShutd
     });
     const lost = (reason: string) => {
       if (this.client !== client) return;
-      this.logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
+      this.logger.warn(`Run notification connection lost (${reason}); reconnecting`);
       this.client = undefined;
       client.removeAllListeners();
+      client.on('error', () => undefined);
       void client.end().catch(() => undefined);
       this.scheduleReconnect();
     };
     client.on('notification', (message) => this.dispatch(message));
     client.on('error', (error) => lost(error.message));
     client.on('end', () => lost('ended'));
-    await client.connect();
-    await client.query(`LISTEN ${RUN_EVENTS_CHANNEL}; LISTEN ${RUN_CANCEL_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1::bigint)', [this.ownerKey]);
+      await client.query(`LISTEN ${RUN_EVENTS_CHANNEL}; LISTEN ${RUN_CANCEL_CHANNEL}`);
+    } catch (error) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    const reconnected = this.connectedBefore;
+    this.connectedBefore = true;
     this.client = client;
+    if (reconnected) for (const listener of [...this.reconnectListeners]) listener();
   }
 
   private scheduleReconnect(): void {
@@ -93,10 +123,11 @@ export class RunNotificationsService implements OnModuleInit, OnApplicationShutd
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect().catch((error: unknown) => {
-        this.logger.warn(`LISTEN reconnect failed: ${String(error)}`);
+        this.logger.warn(`Run notification reconnect failed: ${String(error)}`);
         this.scheduleReconnect();
       });
     }, 1000);
+    this.reconnectTimer.unref();
   }
 
   private dispatch(message: Notification): void {
@@ -106,4 +137,9 @@ export class RunNotificationsService implements OnModuleInit, OnApplicationShutd
     if (!set) return;
     for (const listener of [...set]) listener(payload);
   }
+}
+
+function randomOwnerKey(): string {
+  const key = BigInt.asUintN(62, randomBytes(8).readBigUInt64BE());
+  return String(key === 0n ? 1n : key);
 }

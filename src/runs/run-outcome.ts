@@ -4,10 +4,15 @@ import {
   AgentModelError,
   AgentTimeoutError,
   type AgentRunPartial,
+  type AgentRunResult,
 } from '../agent';
 import { CircuitOpenError } from '../resilience';
-import type { StopReason } from './live-run';
+import type { StopReason } from './live-runs.registry';
 import type { RunFinishReason } from './run-event.types';
+
+/** How a run ends: an answer (maybe `degraded`, from the cache), a partial answer, or an error. */
+export type RunOutcome =
+  { kind: 'complete'; result: AgentRunResult; degraded?: boolean } | FailedRunOutcome;
 
 /** How a run that did not finish normally ends: a partial answer, or an error event. */
 export type FailedRunOutcome =

@@ -13,9 +13,9 @@ import { ConversationEntity } from '../conversations/conversation.entity';
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
 /**
- * One agent run: a user message and everything the agent did to answer it. `owner_id` names the
- * process executing it and `heartbeat_at` proves that process is alive, so a follower on another
- * instance can tell a live run from one whose process died.
+ * One agent run: a user message and everything the agent did to answer it. `owner_id` is the key of
+ * the advisory lock the executing process holds for its whole life (see `RunNotificationsService`):
+ * a running run whose owner's lock is gone belongs to a process that died.
  */
 @Entity({ name: 'runs' })
 @Check('runs_status_check', `status IN ('running', 'completed', 'failed', 'cancelled')`)
@@ -60,8 +60,9 @@ export class RunEntity {
   @Column({ name: 'owner_id', type: 'varchar', length: 64 })
   ownerId!: string;
 
-  @Column({ name: 'heartbeat_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
-  heartbeatAt!: Date;
+  /** SHA-256 of the request that started the run: a reused Idempotency-Key must match it. */
+  @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
+  requestHash!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createdAt!: Date;

@@ -1,26 +1,81 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { MessageEntity } from '../conversations/message.entity';
+import { appendUserMessageSql } from '../conversations/message.sql';
+import { RUN_EVENTS_CHANNEL } from './run-event.store';
+import { RUN_ABANDONED, type TerminalRunEvent } from './run-event.types';
 import { RunEntity, type RunStatus } from './run.entity';
 
 /** Hours an Idempotency-Key keeps naming its run. */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
 
 /** Why a run could not be created. */
-export type CreateRunConflict = 'active_run' | 'idempotency_key';
+export type StartConflict = 'not_found' | 'active_run' | 'idempotency_key';
 
-/** What {@link RunRepository.startWithUserMessage}'s statement answers. */
-interface StartRow {
-  run_id: string;
-  run_created_at: Date;
-  message_id: string;
-  message_seq: number;
-  message_created_at: Date;
+/** What a run needs to start. */
+export interface NewRun {
+  conversationId: string;
+  userId: string;
+  idempotencyKey: string | null;
+  /** Fingerprint of the request, to tell a retry from another request reusing its key. */
+  requestHash: string | null;
+  ownerId: string;
+  content: string;
+  contentTokens: number;
 }
 
-/** The conflict a failed run insert reports through its unique index, if it is one. */
-function conflictOf(error: unknown): CreateRunConflict | undefined {
+/** A run just started, and its user message. */
+export interface StartedRunRow {
+  runId: string;
+  createdAt: Date;
+  message: { id: string; seq: number; createdAt: Date };
+}
+
+/**
+ * Starts a run with its user message in one statement (one round trip, atomic): the run is inserted
+ * only into a conversation the user owns, and the message takes the conversation's next seq. The
+ * partial unique indexes decide conflicts atomically across every instance: another active run in
+ * the conversation, or a reused Idempotency-Key.
+ */
+const START = `
+  WITH run AS (
+    INSERT INTO runs (conversation_id, user_id, idempotency_key, request_hash, owner_id, status)
+    SELECT c.id, c.user_id, $3, $4, $5, 'running' FROM conversations c
+    WHERE c.id = $1 AND c.user_id = $2
+    RETURNING id, created_at
+  ), ${appendUserMessageSql({ conversationId: '$1', content: '$6', tokens: '$7', runId: 'run.id', from: 'run' })}
+  SELECT run.id AS run_id, run.created_at, message.id AS message_id, message.seq,
+         message.created_at AS message_created_at
+  FROM run, message`;
+
+/**
+ * Closes every running run whose owner holds no lock any more (its process is gone; see
+ * `RunNotificationsService`): status `failed`, and a retryable `run_abandoned` error stored as its
+ * terminal event at the first free seq, announced to followers. Safe on every instance at once:
+ * the row lock makes each run closed once.
+ */
+const CLOSE_ABANDONED = `
+  WITH live_owners AS (
+    SELECT ((classid::bigint << 32) | objid::bigint)::text AS owner_id FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  ), closed AS (
+    UPDATE runs SET status = 'failed', error_code = '${RUN_ABANDONED.code}', finished_at = now(),
+                    last_seq = last_seq + 1
+    WHERE status = 'running' AND owner_id NOT IN (SELECT owner_id FROM live_owners)
+    RETURNING id, last_seq
+  ), stored AS (
+    INSERT INTO run_events (run_id, seq, type, payload)
+    SELECT id, last_seq, 'error',
+           json_build_object('type', 'error', 'run_id', id, 'seq', last_seq,
+                             'code', $1::text, 'message', $2::text, 'retryable', true)
+    FROM closed
+    RETURNING run_id, seq
+  )
+  SELECT pg_notify('${RUN_EVENTS_CHANNEL}', run_id::text || ':' || seq) FROM stored`;
+
+/** The constraint a failed start ran into, if it is one of ours. */
+function conflictOf(error: unknown): StartConflict | undefined {
   if (!(error instanceof QueryFailedError)) return undefined;
   const constraint = (error as QueryFailedError & { driverError?: { constraint?: string } })
     .driverError?.constraint;
@@ -34,83 +89,36 @@ function conflictOf(error: unknown): CreateRunConflict | undefined {
 export class RunRepository {
   constructor(@InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>) {}
 
-  /** A key older than the window is free again. */
-  private async freeStaleKey(
-    manager: EntityManager,
-    run: Pick<RunEntity, 'conversationId' | 'userId' | 'idempotencyKey'>,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE runs SET idempotency_key = NULL
-       WHERE user_id = $1 AND conversation_id = $2 AND idempotency_key = $3
-         AND created_at < now() - interval '${IDEMPOTENCY_WINDOW_HOURS} hours'`,
-      [run.userId, run.conversationId, run.idempotencyKey],
-    );
-  }
-
-  /**
-   * Starts a run and stores its user message in one statement (one round trip, one pooled
-   * connection, atomic like a transaction): inserts the running run, bumps the conversation's
-   * `message_count` (taking its row lock, so `seq` is handed out as {@link MessagesService.append}
-   * does) and inserts the message with that `seq`. The run start used to take a transaction of
-   * five round trips; under a burst of new streams, connections held that long starved the pool.
-   * The partial unique indexes decide conflicts atomically across every instance: another active
-   * run in the conversation, or a reused Idempotency-Key.
-   */
-  async startWithUserMessage(
-    run: Pick<RunEntity, 'conversationId' | 'userId' | 'idempotencyKey' | 'ownerId'>,
-    content: string,
-  ): Promise<{ run: RunEntity; userMessage: MessageEntity } | CreateRunConflict> {
-    if (run.idempotencyKey) await this.freeStaleKey(this.runs.manager, run);
-    let rows: StartRow[];
+  /** Starts a run and stores its user message, on `manager`'s connection; see {@link START}. */
+  async start(manager: EntityManager, run: NewRun): Promise<StartedRunRow | StartConflict> {
+    let rows: Array<{
+      run_id: string;
+      created_at: Date;
+      message_id: string;
+      seq: number;
+      message_created_at: Date;
+    }>;
     try {
-      rows = await this.runs.query<StartRow[]>(
-        `WITH run AS (
-           INSERT INTO runs (conversation_id, user_id, idempotency_key, owner_id, status)
-           VALUES ($1, $2, $3, $4, 'running')
-           RETURNING id, created_at
-         ), bumped AS (
-           UPDATE conversations SET message_count = message_count + 1, updated_at = now()
-           WHERE id = $1 RETURNING message_count
-         ), message AS (
-           INSERT INTO messages (conversation_id, seq, role, content, status, tokens, run_id)
-           SELECT $1, bumped.message_count, 'user', $5, 'complete', 0, run.id FROM bumped, run
-           RETURNING id, seq, created_at
-         )
-         SELECT run.id AS run_id, run.created_at AS run_created_at, message.id AS message_id,
-                message.seq AS message_seq, message.created_at AS message_created_at
-         FROM run, message`,
-        [run.conversationId, run.userId, run.idempotencyKey, run.ownerId, content],
-      );
+      rows = await manager.query(START, [
+        run.conversationId,
+        run.userId,
+        run.idempotencyKey,
+        run.requestHash,
+        run.ownerId,
+        run.content,
+        run.contentTokens,
+      ]);
     } catch (error) {
       const conflict = conflictOf(error);
       if (conflict) return conflict;
       throw error;
     }
     const row = rows[0];
-    if (!row) throw new Error(`Conversation ${run.conversationId} vanished`);
+    if (!row) return 'not_found';
     return {
-      run: this.runs.create({
-        ...run,
-        id: row.run_id,
-        status: 'running',
-        lastSeq: 0,
-        createdAt: row.run_created_at,
-        heartbeatAt: row.run_created_at,
-      }),
-      userMessage: this.runs.manager.create(MessageEntity, {
-        id: row.message_id,
-        conversationId: run.conversationId,
-        seq: row.message_seq,
-        role: 'user',
-        content,
-        status: 'complete',
-        tokens: 0,
-        toolCalls: null,
-        toolCallId: null,
-        toolName: null,
-        runId: row.run_id,
-        createdAt: row.message_created_at,
-      }),
+      runId: row.run_id,
+      createdAt: row.created_at,
+      message: { id: row.message_id, seq: row.seq, createdAt: row.message_created_at },
     };
   }
 
@@ -131,6 +139,16 @@ export class RunRepository {
       .getOne();
   }
 
+  /** Frees a key older than the window, so that it may name a new run. */
+  async freeStaleKey(userId: string, conversationId: string, key: string): Promise<void> {
+    await this.runs.query(
+      `UPDATE runs SET idempotency_key = NULL
+       WHERE user_id = $1 AND conversation_id = $2 AND idempotency_key = $3
+         AND created_at < now() - interval '${IDEMPOTENCY_WINDOW_HOURS} hours'`,
+      [userId, conversationId, key],
+    );
+  }
+
   /** The conversation's most recent run. */
   findLatest(conversationId: string): Promise<RunEntity | null> {
     return this.runs.findOne({
@@ -144,53 +162,32 @@ export class RunRepository {
     return this.runs.findOneBy({ conversationId, status: 'running' });
   }
 
-  /** One run by id. */
-  findById(id: string): Promise<RunEntity | null> {
-    return this.runs.findOneBy({ id });
-  }
-
-  /** Marks the run finished (inside the transaction that stores its messages and last event). */
-  async finish(
-    manager: EntityManager,
-    runId: string,
-    status: Exclude<RunStatus, 'running'>,
-    details: { finishReason?: string; errorCode?: string },
-  ): Promise<void> {
-    await manager.update(
-      RunEntity,
-      { id: runId },
-      {
+  /** Sets the status a run ended with (in the transaction that stores its terminal event). */
+  async finish(manager: EntityManager, terminal: TerminalRunEvent): Promise<void> {
+    const status: Exclude<RunStatus, 'running'> =
+      terminal.type === 'error'
+        ? 'failed'
+        : terminal.finish_reason === 'cancelled'
+          ? 'cancelled'
+          : 'completed';
+    await manager.query(
+      `UPDATE runs SET status = $2, finish_reason = $3, error_code = $4, finished_at = now()
+       WHERE id = $1`,
+      [
+        terminal.run_id,
         status,
-        finishReason: details.finishReason ?? null,
-        errorCode: details.errorCode ?? null,
-        finishedAt: () => 'now()',
-      },
+        terminal.type === 'complete_state' ? terminal.finish_reason : null,
+        terminal.type === 'error' ? terminal.code : null,
+      ],
     );
   }
 
-  /** Proves the runs executing here are alive (followers elsewhere check `heartbeat_at`). */
-  async heartbeat(runIds: string[]): Promise<void> {
-    if (runIds.length === 0) return;
-    await this.runs.query('UPDATE runs SET heartbeat_at = now() WHERE id = ANY($1::uuid[])', [
-      runIds,
+  /** Closes the runs whose process died; see {@link CLOSE_ABANDONED}. Answers how many. */
+  async closeAbandoned(): Promise<number> {
+    const rows = await this.runs.query<unknown[]>(CLOSE_ABANDONED, [
+      RUN_ABANDONED.code,
+      RUN_ABANDONED.message,
     ]);
-  }
-
-  /**
-   * Claims a run whose owner stopped beating for `staleMs`: marks it failed and returns the seq its
-   * closing error event must take, or null when the run is alive or already finished.
-   */
-  async claimAbandoned(
-    manager: EntityManager,
-    runId: string,
-    staleMs: number,
-  ): Promise<number | null> {
-    const [rows] = await manager.query<[Array<{ last_seq: number }>, number]>(
-      `UPDATE runs SET status = 'failed', error_code = 'run_abandoned', finished_at = now()
-       WHERE id = $1 AND status = 'running' AND heartbeat_at < now() - ($2 || ' milliseconds')::interval
-       RETURNING last_seq`,
-      [runId, String(staleMs)],
-    );
-    return rows[0] ? rows[0].last_seq + 1 : null;
+    return rows.length;
   }
 }

@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { AbandonedRunsSweeper } from './abandoned-runs.sweeper';
 import { agentRunnerProvider } from './agent-runner.provider';
-import { RunEventBatcher } from './run-event.batcher';
-import { RunEventStore } from './run-event.store';
-import { RunExecutor } from './run-executor.service';
-import { RunFollower } from './run-follower.service';
-import { RunNotificationsService } from './run-notifications.service';
-import { RunEntity, RunEventEntity } from './run.entity';
-import { RunRepository } from './run.repository';
+import { LiveRuns } from './live-runs.registry';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
 import { ResponseCache } from './response-cache';
+import { RunEventLog } from './run-event-log';
+import { RunEventStore } from './run-event.store';
+import { RunExecutor } from './run-executor.service';
+import { RunNotificationsService } from './run-notifications.service';
+import { RunStreamResponder } from './run-stream.responder';
+import { RunEntity, RunEventEntity } from './run.entity';
+import { RunRepository } from './run.repository';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
 
@@ -24,12 +26,14 @@ import { RunsService } from './runs.service';
     agentRunnerProvider,
     RunRepository,
     RunEventStore,
-    RunEventBatcher,
     RunNotificationsService,
+    RunEventLog,
+    LiveRuns,
+    AbandonedRunsSweeper,
     RunExecutor,
-    RunFollower,
+    RunStreamResponder,
     RunsService,
   ],
-  exports: [RunsService],
+  exports: [RunsService, LiveRuns],
 })
 export class RunsModule {}

@@ -1,37 +1,31 @@
-import { randomUUID } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { appConfig, type AppConfig } from '../config';
-import { LifecycleService } from '../lifecycle';
-import { CircuitBreakerRegistry } from '../resilience';
-import { StreamRegistry } from '../streaming';
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   DomainException,
   ErrorCode,
+  NotFoundDomainException,
   ValidationFailedException,
 } from '../common/errors/domain.exception';
+import { retryAfterHeaders } from '../common/http/retry-after';
+import { appConfig, type AppConfig, streamConfig, type StreamConfig } from '../config';
 import { ConversationsService } from '../conversations/conversations.service';
-import type { MessageEntity } from '../conversations/message.entity';
+import { MessageResponse } from '../conversations/dto/conversation.response';
 import { MessagesService } from '../conversations/messages.service';
-import { EventFeed } from './event-feed';
-import { LiveRun } from './live-run';
-import { RunEventBatcher } from './run-event.batcher';
-import { RunEventStore } from './run-event.store';
-import { isTerminal, type RunEvent, type TerminalRunEvent } from './run-event.types';
+import { DatabaseCalls } from '../database/database-calls';
+import type { StreamEventId } from '../streaming';
+import type { EventsResponse, RunResultResponse } from './dto/run.dto';
+import { LiveRun, LiveRuns } from './live-runs.registry';
+import { RunEventLog } from './run-event-log';
+import { isTerminal, type TerminalRunEvent } from './run-event.types';
 import { RunExecutor } from './run-executor.service';
-import { RunFollower } from './run-follower.service';
-import { RUN_CANCEL_CHANNEL, RunNotificationsService } from './run-notifications.service';
-import type { RunEntity } from './run.entity';
-import { RunRepository } from './run.repository';
-import { ResponseCache } from './response-cache';
-
-/** How often this process proves its runs are alive (followers elsewhere read `heartbeat_at`). */
-const HEARTBEAT_MS = 5000;
+import { httpErrorForRun } from './run-http-errors';
+import type { RunStream } from './run-stream.responder';
+import {
+  type NewRun,
+  RunRepository,
+  type StartConflict,
+  type StartedRunRow,
+} from './run.repository';
 
 /** A run as the caller of `start` sees it. */
 export interface StartedRun {
@@ -40,63 +34,35 @@ export interface StartedRun {
   replayed: boolean;
 }
 
+/** The most stored events `GET .../events` answers with at once (the contract allows 10,000). */
+const EVENTS_PAGE = 1000;
+
 /**
  * Agent runs: one active run per conversation, each independent of the HTTP connection that asked
- * for it. A run executes in this process and publishes events; any number of subscribers (the
- * stream that started it, resumed streams, pollers, other instances through Postgres) follow it.
+ * for it. `start` stores the user message and the run in one statement and hands the run to the
+ * executor in this process; everything else reads the run through its event log, from any
+ * instance.
  */
 @Injectable()
-export class RunsService implements OnModuleInit, OnApplicationShutdown {
-  /** Identifies this process as the owner of the runs it executes. */
-  readonly instanceId = randomUUID();
-  private readonly logger = new Logger('Runs');
-  private readonly live = new Map<string, LiveRun>();
-  private heartbeat?: NodeJS.Timeout;
-  private draining = false;
-
+export class RunsService {
   constructor(
     private readonly conversations: ConversationsService,
     private readonly messages: MessagesService,
-    private readonly runs: RunRepository,
-    private readonly store: RunEventStore,
-    private readonly eventWriter: RunEventBatcher,
+    private readonly repository: RunRepository,
+    private readonly log: RunEventLog,
+    private readonly live: LiveRuns,
     private readonly executor: RunExecutor,
-    private readonly follower: RunFollower,
-    private readonly notifications: RunNotificationsService,
-    @Inject(appConfig.KEY) private readonly config: AppConfig,
-    private readonly lifecycle: LifecycleService,
-    private readonly streams: StreamRegistry,
-    private readonly breakers: CircuitBreakerRegistry,
-    private readonly cache: ResponseCache,
+    private readonly database: DatabaseCalls,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(streamConfig.KEY) private readonly stream: StreamConfig,
   ) {}
-
-  /** Starts the heartbeat of the runs executing here, and joins the graceful shutdown. */
-  onModuleInit(): void {
-    // On SIGTERM: refuse new runs and streams at once, let runs finish within the grace period,
-    // stop the rest (they end with a retryable server_shutdown error), then end the streams still
-    // open (followers of runs elsewhere) without a final event, so their clients resume elsewhere.
-    this.lifecycle.registerDrainParticipant('runs', async ({ deadline }) => {
-      this.streams.startDraining();
-      await this.drain(deadline);
-      await this.streams.closeAll(undefined, Math.max(deadline - Date.now(), 1000));
-    });
-    this.heartbeat = setInterval(() => {
-      this.runs.heartbeat([...this.live.keys()]).catch((error: unknown) => {
-        this.logger.warn(`Run heartbeat failed: ${String(error)}`);
-      });
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
-  }
-
-  /** Number of runs executing in this process. */
-  get activeCount(): number {
-    return this.live.size;
-  }
 
   /**
    * Stores the user message and starts a run in the background. With an Idempotency-Key that
-   * already names a run of this user and conversation, returns that run instead.
-   * @throws 404 unknown conversation, 400 content too long, 409 a run is active, 503 draining
+   * already names a run of this user and conversation, returns that run instead (422 when the key
+   * came with another message).
+   * @throws 400 content too long, 404 unknown conversation, 409 a run is active, 429/503 not
+   *   admitted now (see {@link LiveRuns.admit})
    */
   async start(
     userId: string,
@@ -105,132 +71,162 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
     idempotencyKey?: string,
   ): Promise<StartedRun> {
     const startedAt = Date.now();
-    await this.conversations.requireOwned(userId, conversationId);
-    if (content.length > this.config.maxMessageChars) {
+    if (content.length > this.app.maxMessageChars) {
       throw new ValidationFailedException([
-        { field: 'content', message: `must be at most ${this.config.maxMessageChars} characters` },
+        { field: 'content', message: `must be at most ${this.app.maxMessageChars} characters` },
       ]);
     }
-    if (idempotencyKey) {
-      const existing = await this.runs.findByIdempotencyKey(userId, conversationId, idempotencyKey);
-      if (existing) return { runId: existing.id, replayed: true };
-    }
-    if (this.draining) throw shuttingDown();
-
-    // Under the `database` breaker: a failing database answers 503 at once instead of piling up.
-    const created = await this.breakers.execute('database', () =>
-      this.runs.startWithUserMessage(
-        {
-          conversationId,
-          userId,
-          idempotencyKey: idempotencyKey ?? null,
-          ownerId: this.instanceId,
-        },
-        content,
-      ),
-    );
-    if (created === 'active_run') {
-      throw new DomainException(
-        ErrorCode.RunActive,
-        409,
-        'A run is already active in this conversation; wait for it to end or cancel it.',
-      );
-    }
-    if (created === 'idempotency_key') {
-      // Another request with the same key won the race: answer with its run.
-      const existing = await this.runs.findByIdempotencyKey(
-        userId,
+    const ticket = await this.live.admit(userId);
+    try {
+      const run: NewRun = {
         conversationId,
-        idempotencyKey!,
-      );
-      if (existing) return { runId: existing.id, replayed: true };
-      throw new DomainException(ErrorCode.Conflict, 409, 'The Idempotency-Key is in use.');
+        userId,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash: idempotencyKey ? fingerprint(content) : null,
+        ownerId: this.log.ownerKey,
+        content,
+        contentTokens: 0,
+      };
+      let started = await this.insert(run);
+      if (started === 'idempotency_key' || (started === 'active_run' && idempotencyKey)) {
+        const existing = await this.replay(run);
+        if (existing) return existing;
+        // The key is older than its window: free it and start afresh.
+        await this.repository.freeStaleKey(userId, conversationId, idempotencyKey!);
+        started = await this.insert(run);
+      }
+      if (started === 'not_found') {
+        throw new NotFoundDomainException(ErrorCode.ConversationNotFound, 'Conversation');
+      }
+      if (started === 'active_run' || started === 'idempotency_key') {
+        throw new DomainException(
+          ErrorCode.RunActive,
+          409,
+          'A run is already active in this conversation; wait for it to end or cancel it.',
+          { headers: retryAfterHeaders(1000) },
+        );
+      }
+      this.launch(run, started, startedAt);
+      return { runId: started.runId, replayed: false };
+    } finally {
+      ticket.release();
     }
-    this.launch(created.run, created.userMessage, startedAt);
-    return { runId: created.run.id, replayed: false };
   }
 
   /**
-   * For answers that are not streamed: with the `llm` circuit open and no cached answer to this
-   * question, refuse at once (503, Retry-After) rather than store a message that cannot be answered.
+   * Starts a run and follows it, for `POST .../stream`. A repeated request (same Idempotency-Key)
+   * with the `Last-Event-ID` of that run continues after that event instead of replaying it all.
    */
-  async assertCanAnswer(userId: string, conversationId: string, content: string): Promise<void> {
-    const llm = this.breakers.get('llm');
-    if (llm.state !== 'OPEN') return;
-    const conversation = await this.conversations.requireOwned(userId, conversationId);
-    const scope = { userId, conversationId, hasHistory: conversation.messageCount > 0 };
-    if (this.cache.get(scope, content) !== undefined) return;
-    const next = llm.nextAttemptAt();
-    const seconds = Math.max(1, Math.ceil(((next ?? Date.now() + 1000) - Date.now()) / 1000));
-    throw new DomainException(
-      ErrorCode.LlmUnavailable,
-      503,
-      'The language model is unavailable right now; retry after the time in Retry-After.',
-      { headers: { 'Retry-After': String(seconds) } },
-    );
+  async startStream(
+    userId: string,
+    conversationId: string,
+    content: string,
+    idempotencyKey?: string,
+    lastEventId?: StreamEventId,
+  ): Promise<RunStream> {
+    const { runId, replayed } = await this.start(userId, conversationId, content, idempotencyKey);
+    const afterSeq = replayed && lastEventId?.runId === runId ? lastEventId.seq : 0;
+    return {
+      runId,
+      events: this.log.join(runId, afterSeq),
+      clientGone: () => {
+        if (this.stream.onDisconnect === 'cancel') this.live.stop(runId, 'client_gone');
+      },
+    };
   }
 
   /**
-   * The run's events after `afterSeq`, live until its terminal event: from memory when the run
-   * executes here, else from storage. `backlogUntil` is the last seq that already existed (a
-   * replay); from storage everything counts as backlog, as it is read in batches anyway.
+   * Follows the conversation's latest run after `position` (from its start when the position names
+   * another run), for `GET .../stream`; null when nothing is left to send.
    */
-  follow(runId: string, afterSeq: number): { feed: EventFeed<RunEvent>; backlogUntil: number } {
-    const live = this.live.get(runId);
-    if (!live) {
-      return { feed: this.follower.follow(runId, afterSeq), backlogUntil: Number.MAX_SAFE_INTEGER };
-    }
-    const feed: EventFeed<RunEvent> = new EventFeed(() => unsubscribe());
-    const backlogUntil = live.events.at(-1)?.seq ?? 0;
-    const unsubscribe = live.subscribe(afterSeq, (event) => {
-      feed.push(event);
-      if (isTerminal(event)) feed.end();
-    });
-    return { feed, backlogUntil };
-  }
-
-  /** Waits for the run's terminal event. */
-  async result(runId: string): Promise<TerminalRunEvent> {
-    const live = this.live.get(runId);
-    if (live) return live.finished;
-    for await (const event of this.follower.follow(runId, 0)) {
-      if (isTerminal(event)) return event;
-    }
-    throw new Error(`Run ${runId} ended without a terminal event`);
-  }
-
-  /** The user's conversation's latest run, or null. */
-  async latest(userId: string, conversationId: string): Promise<RunEntity | null> {
+  async resume(
+    userId: string,
+    conversationId: string,
+    position?: StreamEventId,
+  ): Promise<RunStream | null> {
     await this.conversations.requireOwned(userId, conversationId);
-    return this.runs.findLatest(conversationId);
-  }
-
-  /** The stored events of a run after `afterSeq`. */
-  storedEvents(runId: string, afterSeq: number): Promise<RunEvent[]> {
-    return this.store.readAfter(runId, afterSeq, 10_000);
-  }
-
-  /** A stored message of the conversation (the answer a `complete_state` points at). */
-  message(conversationId: string, messageId: string): Promise<MessageEntity | null> {
-    return this.messages.findOne(conversationId, { id: messageId });
-  }
-
-  /** The user message that started a run. */
-  userMessageOf(conversationId: string, runId: string): Promise<MessageEntity | null> {
-    return this.messages.findOne(conversationId, { runId, role: 'user' });
+    const run = await this.repository.findLatest(conversationId);
+    const after = run && position?.runId === run.id ? position.seq : 0;
+    if (!run || (run.status !== 'running' && after >= run.lastSeq)) return null;
+    return { runId: run.id, events: this.log.join(run.id, after), clientGone: () => undefined };
   }
 
   /**
-   * Asks the conversation's active run to stop; it ends with `complete_state`
-   * (`finish_reason: cancelled`) and its partial text stored. Works from any instance.
+   * Runs the agent on a message and answers once it is done, for `POST .../messages`. With the
+   * `llm` circuit open and no cached answer of this user to this question, refuses at once (503,
+   * Retry-After) rather than store a message that cannot be answered; a repeated Idempotency-Key
+   * may name a run answered before the circuit opened, so it goes through.
+   */
+  async answer(
+    userId: string,
+    conversationId: string,
+    content: string,
+    idempotencyKey?: string,
+  ): Promise<RunResultResponse> {
+    if (!idempotencyKey && this.executor.llmCircuitOpen) {
+      const conversation = await this.conversations.requireOwned(userId, conversationId);
+      const scope = { userId, conversationId, hasHistory: conversation.messageCount > 0 };
+      const check = this.executor.canAnswer(scope, content);
+      if (!check.ok) {
+        throw new DomainException(
+          ErrorCode.LlmUnavailable,
+          503,
+          'The language model is unavailable right now; retry after the time in Retry-After.',
+          { headers: retryAfterHeaders(check.retryAfterMs) },
+        );
+      }
+    }
+    const { runId } = await this.start(userId, conversationId, content, idempotencyKey);
+    const terminal = await this.result(runId);
+    if (terminal.type === 'error') throw httpErrorForRun(terminal);
+    const [userMessage, answer] = await Promise.all([
+      this.messages.findOne(conversationId, { runId, role: 'user' }),
+      this.messages.findOne(conversationId, { id: terminal.message_id }),
+    ]);
+    if (!userMessage || !answer) throw new Error(`Run ${runId} has no stored messages`);
+    return {
+      user_message: MessageResponse.from(userMessage),
+      assistant_message: MessageResponse.from(answer),
+      usage: {
+        input_tokens: terminal.usage.input_tokens,
+        output_tokens: terminal.usage.output_tokens,
+        estimated: terminal.usage.estimated ?? false,
+      },
+    };
+  }
+
+  /**
+   * The latest run's stored events after `position` (all of them when it names another run), for
+   * `GET .../events`; `done` once no event will follow them.
+   */
+  events(
+    userId: string,
+    conversationId: string,
+    position?: StreamEventId,
+  ): Promise<EventsResponse> {
+    return this.database.run(async () => {
+      await this.conversations.requireOwned(userId, conversationId);
+      const run = await this.repository.findLatest(conversationId);
+      if (!run) return { events: [], done: true };
+      const after = position?.runId === run.id ? position.seq : 0;
+      const page = await this.log.read(run.id, after, EVENTS_PAGE);
+      return { events: page.events, done: !page.running && page.events.length < EVENTS_PAGE };
+    });
+  }
+
+  /**
+   * Asks the conversation's active run to stop, wherever it executes; it ends with
+   * `complete_state` (`finish_reason: cancelled`) and its partial text stored.
    * @throws 409 when no run is active
    */
   async cancel(
     userId: string,
     conversationId: string,
   ): Promise<{ run_id: string; status: 'cancelling' }> {
-    await this.conversations.requireOwned(userId, conversationId);
-    const run = await this.runs.findActive(conversationId);
+    const run = await this.database.run(async () => {
+      await this.conversations.requireOwned(userId, conversationId);
+      return this.repository.findActive(conversationId);
+    });
     if (!run) {
       throw new DomainException(
         ErrorCode.NoActiveRun,
@@ -238,74 +234,63 @@ export class RunsService implements OnModuleInit, OnApplicationShutdown {
         'No run is active in this conversation.',
       );
     }
-    const live = this.live.get(run.id);
-    if (live) live.stop('user');
-    else await this.notifications.notify(RUN_CANCEL_CHANNEL, `${run.id}:cancel`);
+    await this.live.cancel(run.id);
     return { run_id: run.id, status: 'cancelling' };
   }
 
-  /** Stops the run if it executes here (a client left and the policy says cancel). */
-  stopLocal(runId: string, reason: 'client_gone'): void {
-    this.live.get(runId)?.stop(reason);
-  }
-
-  /** Refuses new runs from now on (graceful shutdown). */
-  startDraining(): void {
-    this.draining = true;
+  /** Waits for the run's stored terminal event. */
+  private async result(runId: string): Promise<TerminalRunEvent> {
+    const live = this.live.get(runId);
+    if (live) return live.done;
+    for await (const event of this.log.join(runId)) if (isTerminal(event)) return event;
+    throw new Error(`Run ${runId} ended without a terminal event`);
   }
 
   /**
-   * Lets the runs executing here finish until `deadline` (epoch ms), then stops the rest: they end
-   * with an `error` event `server_shutdown` (retryable) and their partial answers stored.
+   * Starts the run under the `database` breaker (a failing database answers 503 at once), timed
+   * from when it has a connection: a burst waiting for the pool is not a failing database.
    */
-  async drain(deadline: number): Promise<void> {
-    this.startDraining();
-    const all = () => Promise.all([...this.live.values()].map((run) => run.finished));
-    const timeLeft = deadline - Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const finishedInTime = await Promise.race([
-      all().then(() => true),
-      new Promise<boolean>(
-        (resolve) => (timer = setTimeout(() => resolve(false), Math.max(timeLeft, 0))),
-      ),
-    ]);
-    clearTimeout(timer);
-    if (finishedInTime) return;
-    for (const run of this.live.values()) run.stop('server_shutdown');
-    await all();
+  private insert(run: NewRun): Promise<StartedRunRow | StartConflict> {
+    return this.database.onConnection((manager) => this.repository.start(manager, run));
   }
 
-  /** Stops the heartbeat; runs still here are ended as on a drain with no time left. */
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.heartbeat);
-    await this.drain(Date.now());
-  }
-
-  private launch(run: RunEntity, userMessage: MessageEntity, startedAt: number): void {
-    const live = new LiveRun(run.id, run.conversationId, this.eventWriter);
-    this.live.set(run.id, live);
-    const stopCancelListener = this.notifications.subscribe(RUN_CANCEL_CHANNEL, run.id, () =>
-      live.stop('user'),
+  /** The run an Idempotency-Key already names, if any (422 if it was another request). */
+  private async replay(run: NewRun): Promise<StartedRun | undefined> {
+    const existing = await this.repository.findByIdempotencyKey(
+      run.userId,
+      run.conversationId,
+      run.idempotencyKey!,
     );
-    const scope = {
-      userId: run.userId,
-      conversationId: run.conversationId,
-      hasHistory: userMessage.seq > 1,
-    };
-    void this.executor.execute({ live, userMessage, startedAt, scope }).finally(() => {
-      stopCancelListener();
-      this.live.delete(run.id);
-    });
+    if (!existing) return undefined;
+    if (existing.requestHash !== null && existing.requestHash !== run.requestHash) {
+      throw new DomainException(
+        ErrorCode.IdempotencyKeyReused,
+        422,
+        'This Idempotency-Key was used for another message; use a new key for a new message.',
+      );
+    }
+    return { runId: existing.id, replayed: true };
+  }
+
+  private launch(run: NewRun, started: StartedRunRow, startedAt: number): void {
+    const live = new LiveRun(started.runId, run.userId, run.conversationId);
+    this.log.open(started.runId, live.abort);
+    this.live.launch(live, (executing) =>
+      this.executor.execute({
+        run: executing,
+        question: { content: run.content, seq: started.message.seq },
+        scope: {
+          userId: run.userId,
+          conversationId: run.conversationId,
+          hasHistory: started.message.seq > 1,
+        },
+        startedAt,
+      }),
+    );
   }
 }
 
-function shuttingDown(): DomainException {
-  return new DomainException(
-    ErrorCode.ServiceUnavailable,
-    503,
-    'The server is shutting down; retry on another instance.',
-    {
-      headers: { 'Retry-After': '1' },
-    },
-  );
+/** What tells two requests apart under one Idempotency-Key. */
+function fingerprint(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LifecycleService } from '../lifecycle';
 import { EventStreamWriter, type EventStreamWriterOptions } from './event-stream-writer';
 import { STREAM_CLOSE_REASONS, type StreamCloseReason } from './stream-close-reason';
 import type { StreamEvent } from './stream-event';
@@ -42,6 +43,9 @@ export interface StreamSlot {
   release(): void;
 }
 
+/** Why a stream was not admitted. */
+export type StreamRefusal = 'draining' | 'full' | 'owner_limit';
+
 /** Picks the final event for an open stream at shutdown; undefined ends it without one. */
 export type FinalEventFactory = (writer: EventStreamWriter) => StreamEvent | undefined;
 
@@ -56,6 +60,7 @@ export const DEFAULT_CLOSE_ALL_GRACE_MS = 5000;
 @Injectable()
 export class StreamRegistry {
   private readonly writers = new Set<EventStreamWriter>();
+  private readonly perOwner = new Map<string, number>();
   private readonly closedByReason = Object.fromEntries(
     STREAM_CLOSE_REASONS.map((reason) => [reason, 0]),
   ) as Record<StreamCloseReason, number>;
@@ -64,8 +69,14 @@ export class StreamRegistry {
   private rejectedTotal = 0;
   private isDraining = false;
 
-  /** Takes the process-wide settings (capacity, and the defaults for the writers it makes). */
-  constructor(@Inject(STREAM_SETTINGS) private readonly settings: StreamSettings) {}
+  /**
+   * Takes the process-wide settings (capacity, and the defaults for the writers it makes). With
+   * the app's lifecycle, streams are refused as soon as the process drains.
+   */
+  constructor(
+    @Inject(STREAM_SETTINGS) private readonly settings: StreamSettings,
+    @Optional() private readonly lifecycle?: LifecycleService,
+  ) {}
 
   /** Streams holding a slot now. */
   get active(): number {
@@ -77,9 +88,9 @@ export class StreamRegistry {
     return this.settings.maxConnections;
   }
 
-  /** True after `startDraining()`. */
+  /** True once the process drains (or after `startDraining()`). */
   get draining(): boolean {
-    return this.isDraining;
+    return this.isDraining || this.lifecycle?.isDraining === true;
   }
 
   /** Figures for `/health/stream` and `/metrics`. */
@@ -87,7 +98,7 @@ export class StreamRegistry {
     return {
       active: this.slotsInUse,
       capacity: this.capacity,
-      draining: this.isDraining,
+      draining: this.draining,
       opened: this.openedTotal,
       rejected: this.rejectedTotal,
       closed: { ...this.closedByReason },
@@ -96,13 +107,30 @@ export class StreamRegistry {
 
   /** Reserves a place for one stream; undefined when full or draining (answer 503 then). */
   tryAcquire(): StreamSlot | undefined {
-    if (this.isDraining || this.slotsInUse >= this.capacity) {
+    const slot = this.admit();
+    return typeof slot === 'string' ? undefined : slot;
+  }
+
+  /**
+   * Reserves a place for one stream of `owner` (a user), or says why not: the process drains, it
+   * holds `maxConnections` streams, or the owner holds `maxPerOwner`.
+   */
+  admit(owner?: string): StreamSlot | StreamRefusal {
+    const refusal = this.draining
+      ? 'draining'
+      : this.slotsInUse >= this.capacity
+        ? 'full'
+        : owner !== undefined && (this.perOwner.get(owner) ?? 0) >= this.settings.maxPerOwner
+          ? 'owner_limit'
+          : undefined;
+    if (refusal) {
       this.rejectedTotal += 1;
-      return undefined;
+      return refusal;
     }
     this.slotsInUse += 1;
     this.openedTotal += 1;
-    return this.createSlot();
+    if (owner !== undefined) this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
+    return this.createSlot(owner);
   }
 
   /**
@@ -146,12 +174,16 @@ export class StreamRegistry {
     await allClosed;
   }
 
-  private createSlot(): StreamSlot {
+  private createSlot(owner: string | undefined): StreamSlot {
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
       this.slotsInUse -= 1;
+      if (owner === undefined) return;
+      const left = (this.perOwner.get(owner) ?? 1) - 1;
+      if (left > 0) this.perOwner.set(owner, left);
+      else this.perOwner.delete(owner);
     };
     const attach = (writer: EventStreamWriter): void => {
       this.writers.add(writer);

@@ -7,6 +7,7 @@ describe('resolveStreamSettings', () => {
       flushIntervalMs: 0,
       maxBufferBytes: 1048576,
       maxConnections: 10000,
+      maxPerOwner: 10000,
     });
     expect(resolveStreamSettings()).toEqual(DEFAULT_STREAM_SETTINGS);
   });

@@ -8,14 +8,21 @@ export interface StreamSettings {
   readonly maxBufferBytes: number;
   /** Most streams open at once in this process; the next one is answered 503. */
   readonly maxConnections: number;
+  /** Most streams one owner (a user) may hold open at once; the next one is refused. */
+  readonly maxPerOwner: number;
 }
 
-/** The contract's defaults: 15 s heartbeats, no coalescing, 1 MiB per subscriber, 10,000 streams. */
+/**
+ * The contract's defaults: 15 s heartbeats, no coalescing, 1 MiB per subscriber, 10,000 streams.
+ * The app passes every value from its `STREAM_*` config; these serve code that builds a registry
+ * on its own (tests, tools).
+ */
 export const DEFAULT_STREAM_SETTINGS: StreamSettings = Object.freeze({
   heartbeatMs: 15_000,
   flushIntervalMs: 0,
   maxBufferBytes: 1024 * 1024,
   maxConnections: 10_000,
+  maxPerOwner: 10_000,
 });
 
 /**
@@ -29,11 +36,13 @@ export function resolveStreamSettings(input: Partial<StreamSettings> = {}): Stre
     flushIntervalMs: input.flushIntervalMs ?? DEFAULT_STREAM_SETTINGS.flushIntervalMs,
     maxBufferBytes: input.maxBufferBytes ?? DEFAULT_STREAM_SETTINGS.maxBufferBytes,
     maxConnections: input.maxConnections ?? DEFAULT_STREAM_SETTINGS.maxConnections,
+    maxPerOwner: input.maxPerOwner ?? DEFAULT_STREAM_SETTINGS.maxPerOwner,
   };
   requireInteger('heartbeatMs', settings.heartbeatMs, 0);
   requireInteger('flushIntervalMs', settings.flushIntervalMs, 0);
   requireInteger('maxBufferBytes', settings.maxBufferBytes, 1);
   requireInteger('maxConnections', settings.maxConnections, 1);
+  requireInteger('maxPerOwner', settings.maxPerOwner, 1);
   return Object.freeze(settings);
 }
 

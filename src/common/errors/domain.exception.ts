@@ -9,6 +9,7 @@ export enum ErrorCode {
   ConversationNotFound = 'conversation_not_found',
   RouteNotFound = 'route_not_found',
   Conflict = 'conflict',
+  IdempotencyKeyReused = 'idempotency_key_reused',
   RunActive = 'run_active',
   NoActiveRun = 'no_active_run',
   PayloadTooLarge = 'payload_too_large',

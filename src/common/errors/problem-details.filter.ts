@@ -9,7 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { DomainException, ErrorCode, type FieldError } from './domain.exception';
 import { buildProblem } from './problem-details';
-import { isDatabaseUnavailable } from '../../database/database-errors';
+import { isDatabaseUnavailable, isPoolExhausted } from '../../database/database-errors';
 
 /** An error mapped to what the client is told. */
 interface MappedError {
@@ -115,6 +115,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (isHttpMappable(exception)) return exception.toHttp();
+    if (isPoolExhausted(exception)) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        code: ErrorCode.ServiceUnavailable,
+        detail: 'The server is too busy right now; retry after the time in Retry-After.',
+        headers: { 'Retry-After': '1' },
+      };
+    }
     if (isDatabaseUnavailable(exception)) {
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,

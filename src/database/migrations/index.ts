@@ -1,10 +1,12 @@
 import { CreateConversations1764180000000 } from './1764180000000-create-conversations';
 import { CreateRuns1764190000000 } from './1764190000000-create-runs';
 import { CreateKnowledge1764200000000 } from './1764200000000-create-knowledge';
+import { RunOwnerLocks1764210000000 } from './1764210000000-run-owner-locks';
 
 /** Every migration, oldest first. `npm run migration:generate` prints the line to add here. */
 export const MIGRATIONS = [
   CreateConversations1764180000000,
   CreateRuns1764190000000,
   CreateKnowledge1764200000000,
+  RunOwnerLocks1764210000000,
 ];

@@ -1,0 +1,18 @@
+import { registerAs } from '@nestjs/config';
+import { runsEnvSchema } from './env.schema';
+import { parseEnv } from './validate-environment';
+
+/** Agent runs: limits, admission of bursts, closing the runs of processes that died. */
+export const runsConfig = registerAs('runs', () => {
+  const env = parseEnv(runsEnvSchema, process.env);
+  return {
+    maxActive: env.RUNS_MAX_ACTIVE,
+    maxActivePerUser: env.RUNS_MAX_ACTIVE_PER_USER,
+    startConcurrency: env.RUNS_START_CONCURRENCY,
+    startQueueMs: env.RUNS_START_QUEUE_MS,
+    abandonedCheckMs: env.RUNS_ABANDONED_CHECK_MS,
+  };
+});
+
+/** The typed `runs` namespace. */
+export type RunsConfig = ReturnType<typeof runsConfig>;
