@@ -168,6 +168,32 @@ describe('Hostile input is a 4xx that stores nothing (e2e)', () => {
     }
   });
 
+  it('answers 415 to a JSON body that is not UTF-8 on any method, and ignores other bodies of a GET', async () => {
+    const body = Buffer.from('{}', 'utf16le');
+    // node:http sends no Content-Length for a GET or DELETE body unless told.
+    const utf16 = {
+      'Content-Type': 'application/json; charset=utf-16le',
+      'Content-Length': String(body.length),
+    };
+    for (const [method, path] of [
+      ['GET', LIST],
+      ['DELETE', `${LIST}/${UNKNOWN_ID}`],
+    ]) {
+      const answer = await sendRaw(t.baseUrl, {
+        method,
+        path,
+        headers: { Authorization: auth, ...utf16 },
+        body,
+      });
+      expectRawProblem(answer, 415, 'unsupported_media_type');
+    }
+    const text = await send('GET', LIST, 'hello', {
+      'Content-Type': 'text/plain',
+      'Content-Length': '5',
+    });
+    expect(text.status).toBe(200);
+  });
+
   it('reads compressed bodies within the limit, and refuses bad or unknown compression', async () => {
     const gzip = (text: string) => gzipSync(Buffer.from(text));
     const json = { 'Content-Type': 'application/json' };

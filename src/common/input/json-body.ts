@@ -35,9 +35,14 @@ function carriesBody(request: IncomingMessage): boolean {
   return Number(request.headers['content-length'] ?? 0) !== 0;
 }
 
+/**
+ * A body sent to POST, PUT or PATCH must be JSON (other methods read none, and ignore one); any
+ * JSON body must be UTF-8, which the depth scan of the raw bytes relies on.
+ */
 function requireJsonBody(request: Request, _response: Response, next: NextFunction): void {
-  if (!METHODS_WITH_BODIES.has(request.method) || !carriesBody(request)) return next();
+  if (!carriesBody(request)) return next();
   if (!request.is(JSON_TYPES)) {
+    if (!METHODS_WITH_BODIES.has(request.method)) return next();
     return next(unsupported('The body must be JSON, sent as Content-Type: application/json.'));
   }
   const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
