@@ -44,6 +44,24 @@ describe('findUnsafeText', () => {
     expect(findUnsafeText('\u0000', 'body')?.field).toBe('body');
   });
 
+  it('costs no more than parsing the same JSON, even for 128,000 small values', () => {
+    const text = JSON.stringify({ metadata: { a: new Array(128_000).fill(0), b: ['x'] } });
+    const value: unknown = JSON.parse(text);
+    // The fastest of a few runs of each, so that a busy machine slows both alike.
+    const fastest = (work: () => unknown) => {
+      let best = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        work();
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    const parse = fastest(() => JSON.parse(text));
+    const walk = fastest(() => findUnsafeText(value, 'body'));
+    expect(walk).toBeLessThan(parse * 3);
+  });
+
   it('walks 100,000 levels without recursion', () => {
     let value: unknown = '\u0000';
     for (let i = 0; i < 100_000; i++) value = [value];

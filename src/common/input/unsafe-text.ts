@@ -28,31 +28,67 @@ export function printableField(path: string): string {
   return clean.length > MAX_FIELD_CHARS ? `${clean.slice(0, MAX_FIELD_CHARS)}…` : clean;
 }
 
+/** An array or object being walked: its children are visited in order from `next`. */
+interface Frame {
+  value: unknown[] | Record<string, unknown>;
+  /** The object's keys; undefined for an array. */
+  keys?: string[];
+  next: number;
+  parent?: Frame;
+  /** How the parent names this value: a key, or an index (spelled out only for an error). */
+  name?: string | number;
+}
+
 /**
  * The first string or object key, in document order, anywhere in a parsed JSON value (a body, a
  * query) that cannot be stored, as a field error with its dotted path (`metadata.tags.1`); the
- * whole value is `rootName`. Iterative, so no depth can overflow the stack; each string and key is
- * scanned once.
+ * whole value is `rootName`. Iterative, so no depth can overflow the stack, and linear: each value
+ * is visited once, each string and key scanned once, and a path is only spelled out for the error.
  */
 export function findUnsafeText(root: unknown, rootName: string): FieldError | undefined {
-  const pending: Array<{ value: unknown; path: string; key?: string }> = [
-    { value: root, path: '' },
-  ];
-  while (pending.length > 0) {
-    const { value, path, key } = pending.pop()!;
-    const keyReason = key === undefined ? undefined : unsafeTextReason(key);
-    if (keyReason) return { field: printableField(path), message: `its name ${keyReason}` };
-    if (typeof value === 'string') {
-      const reason = unsafeTextReason(value);
-      if (reason) return { field: printableField(path || rootName), message: reason };
-    } else if (typeof value === 'object' && value !== null) {
-      const entries = Object.entries(value as Record<string, unknown>);
-      // Last to first, so that the stack hands them back in document order.
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [name, child] = entries[i];
-        pending.push({ value: child, path: path ? `${path}.${name}` : name, key: name });
-      }
+  if (typeof root === 'string') {
+    const reason = unsafeTextReason(root);
+    return reason ? { field: rootName, message: reason } : undefined;
+  }
+  const stack: Frame[] = [];
+  const enter = (value: unknown, parent?: Frame, name?: string | number): void => {
+    if (typeof value !== 'object' || value === null) return;
+    const keys = Array.isArray(value) ? undefined : Object.keys(value);
+    stack.push({ value: value as Frame['value'], keys, next: 0, parent, name });
+  };
+  enter(root);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const length = frame.keys ? frame.keys.length : (frame.value as unknown[]).length;
+    if (frame.next >= length) {
+      stack.pop();
+      continue;
+    }
+    const index = frame.next++;
+    const key = frame.keys?.[index];
+    const child =
+      key === undefined
+        ? (frame.value as unknown[])[index]
+        : (frame.value as Record<string, unknown>)[key];
+    if (key !== undefined) {
+      const reason = unsafeTextReason(key);
+      if (reason) return { field: pathOf(frame, key), message: `its name ${reason}` };
+    }
+    if (typeof child === 'string') {
+      const reason = unsafeTextReason(child);
+      if (reason) return { field: pathOf(frame, key ?? index), message: reason };
+    } else {
+      enter(child, frame, key ?? index);
     }
   }
   return undefined;
+}
+
+/** The dotted path of `name` inside `frame`, fit to echo back. */
+function pathOf(frame: Frame, name: string | number): string {
+  const names = [name];
+  for (let at: Frame | undefined = frame; at?.name !== undefined; at = at.parent) {
+    names.push(at.name);
+  }
+  return printableField(names.reverse().join('.'));
 }
