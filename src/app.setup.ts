@@ -1,9 +1,10 @@
 import { RequestMethod, ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { json } from 'express';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import helmet from 'helmet';
+import { answerClientErrorsWithProblems } from './common/input/client-error';
+import { jsonBodyPipeline } from './common/input/json-body';
 import { flattenValidationErrors } from './common/errors/validation-errors';
 import { ValidationFailedException } from './common/errors/domain.exception';
 import { appConfig, type AppConfig } from './config';
@@ -14,7 +15,8 @@ export const API_PREFIX = 'api/v1';
 
 /**
  * Everything `main.ts` does to the application besides listening: shared with the e2e tests so they
- * exercise exactly what production runs (body limit, validation, prefix, security headers, docs).
+ * exercise exactly what production runs (HTTP server errors, body pipeline, validation, prefix,
+ * security headers, docs).
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
@@ -28,10 +30,10 @@ export function configureApp(app: INestApplication): void {
     assignRequestId(request, response);
     next();
   });
-  // JSON only, bounded: over the limit is a 413 problem (see ProblemDetailsFilter).
-  express.use(
-    json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }),
-  );
+  // Oversized or malformed request heads never reach Express: Node's parser refuses them.
+  answerClientErrorsWithProblems(app.getHttpServer() as Server);
+  // JSON only, bounded in size and depth, storable text only: 415, 413 or 400 problems.
+  express.use(...jsonBodyPipeline(config.maxBodyBytes));
   express.use(helmet({ contentSecurityPolicy: false }));
   express.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,

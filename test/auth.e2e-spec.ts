@@ -52,6 +52,11 @@ describe('Auth with an HS256 secret (e2e)', () => {
           .setExpirationTime('1h')
           .sign(new TextEncoder().encode(TEST_JWT_SECRET))}`,
     ],
+    ['a token whose sub has a NUL', async () => `Bearer ${await tokenFor('erin\u0000')}`],
+    [
+      'a token whose sub has a lone surrogate',
+      async () => `Bearer ${await tokenFor('erin\ud800')}`,
+    ],
     [
       'a token whose signature was tampered with',
       async () => {

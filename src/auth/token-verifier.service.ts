@@ -7,6 +7,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { unsafeTextReason } from '../common/input/unsafe-text';
 import { authConfig, type AuthConfig } from '../config';
 import { LOCAL_USER, type AuthUser } from './auth-user';
 
@@ -63,7 +64,14 @@ export class TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError(describeJoseError(error));
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+    // The sub is stored as the owner of rows: PostgreSQL refuses a NUL, and the driver would turn
+    // a lone surrogate into U+FFFD, making two different subs one user.
+    if (
+      typeof payload.sub !== 'string' ||
+      payload.sub.length === 0 ||
+      payload.sub.length > 255 ||
+      unsafeTextReason(payload.sub) !== undefined
+    ) {
       throw new InvalidTokenError('The token has no usable "sub" claim.');
     }
     const roles = Array.isArray(payload.roles)

@@ -15,6 +15,7 @@ describe('stream events', () => {
     expect(id).toBe('a-b:42');
     expect(parseEventId(id)).toEqual({ runId: 'a-b', seq: 42 });
     expect(parseEventId(' x:y:3 ')).toEqual({ runId: 'x:y', seq: 3 });
+    expect(parseEventId('r:2147483647')).toEqual({ runId: 'r', seq: 2147483647 });
   });
 
   it.each([
@@ -28,6 +29,8 @@ describe('stream events', () => {
     'run:1.5',
     'run:1e3',
     'run:99999999999999999',
+    'run:2147483648',
+    'run:99999999999',
   ])('rejects %p', (value) => {
     expect(parseEventId(value)).toBeUndefined();
   });

@@ -27,9 +27,13 @@ export interface StreamEventId {
   readonly seq: number;
 }
 
+/** Largest `seq`: events are stored in an int4 column, and a larger one could never match. */
+const MAX_SEQ = 2_147_483_647;
+
 /**
- * Parses `<run_id>:<seq>`; undefined for anything else, so that a mangled header can be answered
- * with 400 (or treated as "from the start") by the caller rather than throwing here.
+ * Parses `<run_id>:<seq>` with `seq` from 0 to {@link MAX_SEQ}; undefined for anything else, so
+ * that a mangled header can be answered with 400 (or treated as "from the start") by the caller
+ * rather than throwing here, or reaching a query that the database refuses.
  */
 export function parseEventId(value: string | undefined): StreamEventId | undefined {
   if (!value) return undefined;
@@ -37,7 +41,7 @@ export function parseEventId(value: string | undefined): StreamEventId | undefin
   const colon = value.lastIndexOf(':');
   if (colon <= 0) return undefined;
   const digits = value.slice(colon + 1).trim();
-  if (!/^\d{1,15}$/.test(digits)) return undefined;
+  if (!/^\d{1,10}$/.test(digits) || Number(digits) > MAX_SEQ) return undefined;
   const runId = value.slice(0, colon).trim();
   return runId ? { runId, seq: Number(digits) } : undefined;
 }

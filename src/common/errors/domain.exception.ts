@@ -14,6 +14,8 @@ export enum ErrorCode {
   NoActiveRun = 'no_active_run',
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
+  HeadersTooLarge = 'headers_too_large',
+  RequestTimeout = 'request_timeout',
   RateLimited = 'rate_limited',
   ServiceUnavailable = 'service_unavailable',
   Timeout = 'timeout',

@@ -103,6 +103,8 @@ describe('ProblemDetailsFilter', () => {
     [{ type: 'charset.unsupported', status: 415, expose: true }, 415, 'unsupported_media_type'],
     [{ type: 'request.aborted', status: 400, expose: true }, 400, 'bad_request'],
     [{ type: 'stream.not.readable', status: 500, expose: false }, 500, 'internal_error'],
+    // A stream error while reading (invalid gzip) is wrapped without a type.
+    [{ code: 'Z_DATA_ERROR', status: 400, expose: true }, 400, 'bad_request'],
   ])('maps body-parser error %j', (error, status, code) => {
     const { host, response, json } = fakeHost();
     filter.catch(error, host);

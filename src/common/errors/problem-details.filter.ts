@@ -25,17 +25,23 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   401: ErrorCode.Unauthorized,
   403: ErrorCode.Forbidden,
   404: ErrorCode.NotFound,
+  408: ErrorCode.RequestTimeout,
   409: ErrorCode.Conflict,
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
+  431: ErrorCode.HeadersTooLarge,
   429: ErrorCode.RateLimited,
   503: ErrorCode.ServiceUnavailable,
   504: ErrorCode.Timeout,
 };
 
-/** Errors raised by body-parser carry a `type` and an HTTP `status` meant for the client. */
+/**
+ * Errors raised by body-parser (made with http-errors) carry an HTTP `status` meant for the client
+ * when `expose` is set, and usually a `type`; a stream error while reading (e.g. invalid gzip) has
+ * none.
+ */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
   expose: boolean;
 }
@@ -44,7 +50,6 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   return (
     typeof error === 'object' &&
     error !== null &&
-    typeof (error as BodyParserError).type === 'string' &&
     typeof (error as BodyParserError).status === 'number' &&
     (error as BodyParserError).expose === true
   );
@@ -160,7 +165,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private mapBodyParserError(error: BodyParserError): MappedError {
-    switch (error.type) {
+    switch (error.type ?? '') {
       case 'entity.too.large':
         return {
           status: 413,

@@ -4,7 +4,7 @@ import { IsMetadataObject } from './conversation-body.validators';
 
 /** Body of `POST /conversations`. */
 export class CreateConversationDto {
-  @ApiPropertyOptional({ maxLength: 500, nullable: true, example: 'Trip to Lisbon' })
+  @ApiPropertyOptional({ type: String, maxLength: 500, nullable: true, example: 'Trip to Lisbon' })
   @IsOptional()
   @IsString()
   @MaxLength(500)

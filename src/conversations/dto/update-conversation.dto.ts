@@ -5,7 +5,7 @@ import { IsMetadataObject } from './conversation-body.validators';
 /** Body of `PATCH /conversations/{id}`: fields present are replaced; `title: null` clears it
  * (class-validator's `@IsOptional` lets null through for exactly that). */
 export class UpdateConversationDto {
-  @ApiPropertyOptional({ maxLength: 500, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 500, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(500)

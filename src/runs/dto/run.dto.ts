@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MessageResponse } from '../../conversations/dto/conversation.response';
 
 /** Body of `POST .../messages` and `POST .../stream`. */
 export class SendMessageDto {
-  @ApiProperty({ description: 'The user message (at most MAX_MESSAGE_CHARS characters).' })
+  @ApiProperty({
+    description: 'The user message (at most MAX_MESSAGE_CHARS characters, not only white space).',
+  })
   @IsString()
-  @IsNotEmpty()
+  @Matches(/\S/, { message: 'content must not be empty or only white space' })
   content!: string;
 }
 
