@@ -111,7 +111,8 @@ export function hostileHeaderValues(name: string, ownRun: string): string[] {
   switch (name.toLowerCase()) {
     case 'last-event-id':
       return [
-        ...generic.filter(Boolean),
+        // Empty, or white space (which HTTP trims away), is no Last-Event-ID at all: valid.
+        ...generic.filter((value) => value.trim() !== ''),
         `${ownRun}:2147483648`,
         `${ownRun}:99999999999`,
         `${ownRun}:-1`,
