@@ -35,7 +35,14 @@ export function configureApp(app: INestApplication): void {
   express.use(helmet({ contentSecurityPolicy: false }));
   express.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'Location',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
     maxAge: 600,
   });
 
