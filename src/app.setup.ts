@@ -7,6 +7,8 @@ import helmet from 'helmet';
 import { flattenValidationErrors } from './common/errors/validation-errors';
 import { ValidationFailedException } from './common/errors/domain.exception';
 import { appConfig, type AppConfig } from './config';
+import type { HttpLogger } from 'pino-http';
+import { HTTP_LOGGER } from './logging/http-logger';
 import { assignRequestId } from './logging/request-id';
 
 /** The prefix of every API route; health, metrics and docs stay at the root for probes. */
@@ -28,6 +30,8 @@ export function configureApp(app: INestApplication): void {
     assignRequestId(request, response);
     next();
   });
+  // The access log, before anything that can answer, so every request has its line.
+  express.use(app.get<HttpLogger>(HTTP_LOGGER));
   // JSON only, bounded: over the limit is a 413 problem (see ProblemDetailsFilter).
   express.use(
     json({ limit: config.maxBodyBytes, type: ['application/json', 'application/*+json'] }),

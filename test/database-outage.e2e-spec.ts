@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ADMIN_URL_VARIABLE, withAdminClient } from './setup/test-database';
+import { allowConnections } from './support/database-connections';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
 /** Polls `probe` until it answers `status`; fails after `withinMs`. */
@@ -18,18 +18,6 @@ async function waitForStatus(
   }
 }
 
-function allowConnections(name: string, allowed: boolean): Promise<void> {
-  return withAdminClient(process.env[ADMIN_URL_VARIABLE]!, async (client) => {
-    await client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS ${allowed}`);
-    if (!allowed) {
-      await client.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
-        [name],
-      );
-    }
-  });
-}
-
 /**
  * The database goes away under a running app (no new connections allowed, existing ones killed)
  * and comes back: REST answers 503 with Retry-After (never a 500 or a hang), the database circuit
@@ -38,9 +26,8 @@ function allowConnections(name: string, allowed: boolean): Promise<void> {
 describe('A database outage (e2e)', () => {
   let t: TestApp;
   let auth: string;
-  let name: string;
 
-  const setConnections = (allowed: boolean) => allowConnections(name, allowed);
+  const setConnections = (allowed: boolean) => allowConnections(t.databaseUrl, allowed);
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -49,7 +36,6 @@ describe('A database outage (e2e)', () => {
       CB_DATABASE_SUCCESS_THRESHOLD: '1',
       HEALTH_DETAILED_PUBLIC: 'true',
     });
-    name = new URL(t.databaseUrl).pathname.slice(1);
     auth = `Bearer ${await tokenFor('outage')}`;
   });
   afterAll(async () => {
@@ -94,7 +80,6 @@ describe('A database outage (e2e)', () => {
 describe('Recovering from a database outage with a long open period (e2e)', () => {
   let t: TestApp;
   let auth: string;
-  let name: string;
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -102,11 +87,10 @@ describe('Recovering from a database outage with a long open period (e2e)', () =
       CB_DATABASE_RECOVERY_TIMEOUT_MS: '60000',
       CB_DATABASE_SUCCESS_THRESHOLD: '2',
     });
-    name = new URL(t.databaseUrl).pathname.slice(1);
     auth = `Bearer ${await tokenFor('outage-long')}`;
   });
   afterAll(async () => {
-    await allowConnections(name, true);
+    await allowConnections(t.databaseUrl, true);
     await t.close();
   });
 
@@ -114,7 +98,7 @@ describe('Recovering from a database outage with a long open period (e2e)', () =
   const ready = () => request(t.server).get('/health/ready');
 
   it('is ready and serving again within seconds of the database coming back', async () => {
-    await allowConnections(name, false);
+    await allowConnections(t.databaseUrl, false);
     for (let i = 0; i < 3; i++) expect((await list()).status).toBe(503);
     expect((await list()).body.code).toBe('circuit_open');
     // While the database is still away, failing pings neither heal nor extend the open circuit.
@@ -122,7 +106,7 @@ describe('Recovering from a database outage with a long open period (e2e)', () =
     expect(down.status).toBe(503);
     expect(down.body.error.database_circuit.circuit_state).toBe('OPEN');
 
-    await allowConnections(name, true);
+    await allowConnections(t.databaseUrl, true);
     // One probe should do; a few seconds leave room for a loaded machine.
     await waitForStatus(ready, 200, 5_000);
     await waitForStatus(list, 200, 5_000);

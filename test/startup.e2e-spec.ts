@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './support/free-port';
-import { buildServer, startServerProcess, waitForOk } from './support/server-process';
+import { BUILT_MAIN, startServerProcess, waitForOk } from './support/server-process';
 import { openStream } from './support/stream-client';
 import { cloneTestDatabase } from './support/test-app';
 
@@ -22,8 +22,6 @@ function portIsOpen(port: number): Promise<boolean> {
 }
 
 describe('Starting the server process', () => {
-  beforeAll(() => buildServer());
-
   it('refuses a bad value with a message naming the variable, and no stack trace', async () => {
     const [badPort, production] = [
       startServerProcess({ PORT: 'eighty' }),
@@ -85,8 +83,7 @@ describe('Starting the server process', () => {
     // user), so the embedded server runs as that user with no user switching at all.
     // (A checkout under a private home directory is unreadable for `nobody`: then the app runs as
     // the current user, which the test above already covers.)
-    const user =
-      process.getuid?.() === 0 ? unprivilegedUserWhoCanRead('.test-build/main.js') : undefined;
+    const user = process.getuid?.() === 0 ? unprivilegedUserWhoCanRead(BUILT_MAIN) : undefined;
     const parent = await mkdtemp(join(tmpdir(), 'agent-server-unprivileged-'));
     await chmod(parent, 0o777);
     const [port, pgPort] = [await findFreePort(), await findFreePort()];
