@@ -10,6 +10,11 @@ import {
 } from './config';
 import { LifecycleService } from './lifecycle';
 
+// How long closing may run past SHUTDOWN_GRACE_MS before the process exits anyway: inside the 5 s
+// margin the deployment gives (terminationGracePeriodSeconds, stop_grace_period), so the reason is
+// logged before a SIGKILL would cut everything short.
+const SHUTDOWN_OVERRUN_MS = 4000;
+
 async function bootstrap(): Promise<void> {
   loadAndValidateEnvironment();
   // Imported after validation: importing AppModule runs @nestjs/config, which would report a bad
@@ -30,7 +35,9 @@ async function bootstrap(): Promise<void> {
   // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after
   // closing, so a clean shutdown would look like a crash (exit 143). Draining comes first:
   // readiness turns 503 at once, new runs and streams get 503, runs in flight get
-  // SHUTDOWN_GRACE_MS to finish; then the app closes. A second signal forces the exit.
+  // SHUTDOWN_GRACE_MS to finish; then the app closes (HttpConnectionsDrain keeps connections from
+  // holding it). A second signal forces the exit, and so does a step that hangs (a query waiting
+  // for its statement timeout, a callee ignoring its abort signal) past SHUTDOWN_OVERRUN_MS.
   let shuttingDown = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -39,13 +46,23 @@ async function bootstrap(): Promise<void> {
         process.exit(1);
       }
       shuttingDown = true;
+      const startedAt = Date.now();
       logger.log(`${signal} received: draining for up to ${config.shutdownGraceMs} ms`);
+      setTimeout(() => {
+        logger.error(
+          `Shutdown still not finished ${Date.now() - startedAt} ms after ${signal}: exiting now`,
+        );
+        process.exit(1);
+      }, config.shutdownGraceMs + SHUTDOWN_OVERRUN_MS).unref();
       app
         .get(LifecycleService)
         .startDraining(config.shutdownGraceMs)
         .then(() => app.close())
         .then(
-          () => process.exit(0),
+          () => {
+            logger.log(`Shutdown finished in ${Date.now() - startedAt} ms`);
+            process.exit(0);
+          },
           (error: unknown) => {
             logger.error(error, 'Shutdown failed');
             process.exit(1);

@@ -118,14 +118,14 @@ describe('Starting the server process', () => {
   describe('graceful shutdown on SIGTERM', () => {
     const LONG = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
 
-    async function startWithRun(graceMs: number) {
+    async function startWithRun(graceMs: number, tokenDelayMs = 25) {
       const database = await cloneTestDatabase();
       const port = await findFreePort();
       const server = startServerProcess({
         PORT: String(port),
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
-        LOCAL_MODEL_TOKEN_DELAY_MS: '25',
+        LOCAL_MODEL_TOKEN_DELAY_MS: String(tokenDelayMs),
         SHUTDOWN_GRACE_MS: String(graceMs),
       });
       const base = `http://127.0.0.1:${port}`;
@@ -137,18 +137,25 @@ describe('Starting the server process', () => {
           body: '{}',
         })
       ).json()) as { id: string };
-      let signalled = false;
+      let signalledAt = 0;
       const stream = openStream(base, {
         path: `/api/v1/conversations/${conversation.id}/stream`,
         body: { content: LONG },
         onChunk: (_, soFar) => {
-          if (!signalled && (soFar.match(/^id: /gm) ?? []).length >= 2) {
-            signalled = true;
+          if (!signalledAt && (soFar.match(/^id: /gm) ?? []).length >= 2) {
+            signalledAt = Date.now();
             server.child.kill('SIGTERM');
           }
         },
       });
-      return { server, base, stream, conversationId: conversation.id, database };
+      return {
+        server,
+        base,
+        stream,
+        conversationId: conversation.id,
+        database,
+        signalledAt: () => signalledAt,
+      };
     }
 
     it('turns readiness 503 at once, refuses new streams, and lets the run in flight finish', async () => {
@@ -168,6 +175,23 @@ describe('Starting the server process', () => {
           finish_reason: 'stop',
         });
         expect(await server.exited).toBe(0);
+      } finally {
+        await database.drop();
+      }
+    });
+
+    it('exits within SHUTDOWN_GRACE_MS and a little more, whatever connections stay open', async () => {
+      // A run longer than the grace on a kept-alive stream connection, and idle kept-alive
+      // connections (fetch keeps them): neither may hold the process past the grace period.
+      const graceMs = 2000;
+      const { server, base, stream, database, signalledAt } = await startWithRun(graceMs, 250);
+      try {
+        await Promise.all(Array.from({ length: 4 }, () => fetch(`${base}/health`)));
+        const result = await stream;
+        expect(result.events.at(-1)).toMatchObject({ type: 'error', code: 'server_shutdown' });
+        expect(await server.exited).toBe(0);
+        const tookMs = Date.now() - signalledAt();
+        expect(tookMs).toBeLessThan(graceMs + 2500);
       } finally {
         await database.drop();
       }
