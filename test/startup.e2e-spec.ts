@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,54 @@ describe('Starting the server process', () => {
       second.child.kill('SIGINT');
       expect(await second.exited).toBe(0);
     } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('starts again on its embedded data after being killed with SIGKILL', async () => {
+    // SIGKILL leaves the embedded PostgreSQL running, holding postmaster.pid and its port.
+    const parent = await mkdtemp(join(tmpdir(), 'agent-server-killed-'));
+    await chmod(parent, 0o755);
+    const [port, pgPort] = [await findFreePort(), await findFreePort()];
+    const dataDir = join(parent, 'pg');
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      EMBEDDED_PG_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      LOG_LEVEL: 'info',
+    };
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const first = startServerProcess(env);
+      await waitForOk(`${base}/health/ready`);
+      const created = await fetch(`${base}/api/v1/conversations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'survives a SIGKILL' }),
+      });
+      expect(created.status).toBe(201);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(await portIsOpen(pgPort)).toBe(true);
+
+      const second = startServerProcess(env);
+      await Promise.race([
+        waitForOk(`${base}/health/ready`),
+        second.exited.then((code) => {
+          throw new Error(`exited with ${code}:\n${second.output().slice(-2000)}`);
+        }),
+      ]);
+      const list = (await (await fetch(`${base}/api/v1/conversations`)).json()) as {
+        items: Array<{ title: string }>;
+      };
+      expect(list.items.map((c) => c.title)).toEqual(['survives a SIGKILL']);
+      expect(second.output()).toMatch(/PostgreSQL from an earlier run \(pid \d+\) still serves/);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(await portIsOpen(pgPort)).toBe(false);
+    } finally {
+      await stopLeftoverPostgres(dataDir);
       await rm(parent, { recursive: true, force: true });
     }
   });
@@ -220,6 +269,22 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Stops a PostgreSQL still running on `dataDir` (a failed test must not leave one behind). */
+async function stopLeftoverPostgres(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  await waitFor(() => Promise.resolve(!existsSync(join(dataDir, 'postmaster.pid'))));
 }
 
 /** `nobody`, if that user can read the given file of the checkout; else undefined. */
