@@ -5,7 +5,14 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './support/free-port';
-import { BUILT_MAIN, startServerProcess, waitForOk } from './support/server-process';
+import {
+  BUILT_MAIN,
+  logLines,
+  startServerProcess,
+  startWithNpm,
+  waitForOk,
+  type ServerProcess,
+} from './support/server-process';
 import { openStream } from './support/stream-client';
 import { cloneTestDatabase } from './support/test-app';
 
@@ -268,6 +275,66 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('npm start', () => {
+  let database: { url: string; drop(): Promise<void> };
+  beforeAll(async () => {
+    database = await cloneTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  /** Starts `npm start`; resolves with it and the pid of the server (not npm's) once ready. */
+  async function start(): Promise<{ npm: ServerProcess; port: number; serverPid: number }> {
+    const port = await findFreePort();
+    const npm = startWithNpm({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+    });
+    await Promise.race([
+      // The first start may build dist/ (half a minute or more on a busy machine).
+      waitForOk(`http://127.0.0.1:${port}/health/ready`, 240_000),
+      npm.exited.then((code) => {
+        throw new Error(`npm start exited with ${code}:\n${npm.output().slice(-3000)}`);
+      }),
+    ]);
+    const listening = logLines(npm).find((line) => line.msg?.startsWith('Listening on'));
+    return { npm, port, serverPid: Number(listening?.pid) };
+  }
+
+  it.each([
+    ['SIGTERM to npm (a process manager)', 'npm'],
+    ["SIGINT to npm's process group (Ctrl-C in a terminal)", 'group'],
+  ] as const)(
+    '%s: the server drains and exits, and npm exits 0 with it',
+    async (_, target) => {
+      const { npm, port, serverPid } = await start();
+      try {
+        expect(serverPid).not.toBe(npm.child.pid);
+        if (target === 'npm') npm.child.kill('SIGTERM');
+        else process.kill(-npm.child.pid!, 'SIGINT');
+        expect(await npm.exited).toBe(0);
+        expect(isRunning(serverPid)).toBe(false);
+        expect(await portIsOpen(port)).toBe(false);
+        expect(logLines(npm).some((line) => line.msg?.startsWith('Shutdown finished'))).toBe(true);
+      } finally {
+        // Today's failure mode: npm gone, the server orphaned and still serving.
+        if (isRunning(serverPid)) process.kill(serverPid, 'SIGKILL');
+      }
+    },
+    300_000,
+  );
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

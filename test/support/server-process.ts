@@ -34,9 +34,33 @@ export function startServerProcess(
   env: Record<string, string>,
   user?: { uid: number; gid: number },
 ): ServerProcess {
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+  return startProcess(process.execPath, [BUILT_MAIN], env, { ...user });
+}
+
+/**
+ * Starts `npm start` in the repository, as a developer does, in a process group of its own (so a
+ * test can signal the group, as a terminal's Ctrl-C does). It builds `dist/` when it is stale.
+ */
+export function startWithNpm(env: Record<string, string>): ServerProcess {
+  return startProcess(
+    'npm',
+    ['start'],
+    { npm_config_update_notifier: 'false', ...env },
+    {
+      detached: true,
+    },
+  );
+}
+
+function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { uid?: number; gid?: number; detached?: boolean },
+): ServerProcess {
+  const child = spawn(command, args, {
     cwd: ROOT,
-    ...user,
+    ...options,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
