@@ -175,6 +175,16 @@ describe('Rate limits and CORS (e2e)', () => {
     );
   });
 
+  it('never limits probes and scrapes, which share one client address', async () => {
+    for (let i = 0; i < 5; i++) {
+      for (const path of ['/health', '/health/ready', '/metrics']) {
+        const res = await request(t.server).get(path);
+        expect(res.status).toBe(200);
+        expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+      }
+    }
+  });
+
   it('allows the configured origin only', async () => {
     const allowed = await request(t.server)
       .options(LIST)

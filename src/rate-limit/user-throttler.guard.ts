@@ -2,6 +2,9 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { AuthUser } from '../auth/auth-user';
 
+// Probes and scrapes: a 429 to a readiness probe would take the pod out of service.
+const UNLIMITED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
+
 /**
  * Rate limits per authenticated user rather than per IP (many users share a NAT, one user may roam),
  * falling back to the IP for public routes. Runs after the auth guard, which sets `request.user`.
@@ -11,6 +14,11 @@ import type { AuthUser } from '../auth/auth-user';
  */
 @Injectable()
 export class UserThrottlerGuard extends ThrottlerGuard {
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    const { req } = this.getRequestResponse(context);
+    return Promise.resolve(UNLIMITED_PATHS.test(String(req.url)));
+  }
+
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     const user = request.user as AuthUser | undefined;
     return Promise.resolve(user ? `user:${user.id}` : `ip:${String(request.ip)}`);
