@@ -13,6 +13,7 @@ module.exports = {
     // processes of test/startup.e2e-spec.ts and in the global setup; cli.ts as a command.
     '!src/main.ts',
     '!src/database/embedded-postgres.ts',
+    '!src/database/leftover-postgres.ts',
     '!src/**/*.module.ts',
     '!src/database/migrations/**',
     '!src/database/cli.ts',

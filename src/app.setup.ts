@@ -8,6 +8,8 @@ import { jsonBodyPipeline } from './common/input/json-body';
 import { flattenValidationErrors } from './common/errors/validation-errors';
 import { ValidationFailedException } from './common/errors/domain.exception';
 import { appConfig, type AppConfig } from './config';
+import type { HttpLogger } from 'pino-http';
+import { HTTP_LOGGER } from './logging/http-logger';
 import { assignRequestId } from './logging/request-id';
 
 /** The prefix of every API route; health, metrics and docs stay at the root for probes. */
@@ -32,12 +34,21 @@ export function configureApp(app: INestApplication): void {
   });
   // Oversized or malformed request heads never reach Express: Node's parser refuses them.
   answerClientErrorsWithProblems(app.getHttpServer() as Server);
+  // The access log, before anything that can answer, so every request has its line.
+  express.use(app.get<HttpLogger>(HTTP_LOGGER));
   // JSON only, bounded in size and depth, storable text only: 415, 413 or 400 problems.
   express.use(...jsonBodyPipeline(config.maxBodyBytes));
   express.use(helmet({ contentSecurityPolicy: false }));
   express.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'Location',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
     maxAge: 600,
   });
 

@@ -10,6 +10,14 @@ import {
 } from './config';
 import { LifecycleService } from './lifecycle';
 
+// How long closing may run past SHUTDOWN_GRACE_MS before the process exits anyway: inside the 5 s
+// margin the deployment gives (terminationGracePeriodSeconds, stop_grace_period), so the reason is
+// logged before a SIGKILL would cut everything short.
+const SHUTDOWN_OVERRUN_MS = 4000;
+// Under `npm start` in a terminal one Ctrl-C arrives twice at once (the terminal signals the whole
+// process group, and npm passes it on): only a signal repeated later than this forces the exit.
+const REPEATED_SIGNAL_MIN_GAP_MS = 1000;
+
 async function bootstrap(): Promise<void> {
   loadAndValidateEnvironment();
   // Imported after validation: importing AppModule runs @nestjs/config, which would report a bad
@@ -30,32 +38,55 @@ async function bootstrap(): Promise<void> {
   // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after
   // closing, so a clean shutdown would look like a crash (exit 143). Draining comes first:
   // readiness turns 503 at once, new runs and streams get 503, runs in flight get
-  // SHUTDOWN_GRACE_MS to finish; then the app closes. A second signal forces the exit.
-  let shuttingDown = false;
+  // SHUTDOWN_GRACE_MS to finish; then the app closes (HttpConnectionsDrain keeps connections from
+  // holding it). A second signal forces the exit, and so does a step that hangs (a query waiting
+  // for its statement timeout, a callee ignoring its abort signal) past SHUTDOWN_OVERRUN_MS.
+  let signalledAt: number | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (shuttingDown) {
+      if (signalledAt === undefined) {
+        signalledAt = Date.now();
+        shutDown(app, logger, config.shutdownGraceMs, signal);
+      } else if (Date.now() - signalledAt >= REPEATED_SIGNAL_MIN_GAP_MS) {
         logger.warn(`${signal} received again: exiting now`);
         process.exit(1);
       }
-      shuttingDown = true;
-      logger.log(`${signal} received: draining for up to ${config.shutdownGraceMs} ms`);
-      app
-        .get(LifecycleService)
-        .startDraining(config.shutdownGraceMs)
-        .then(() => app.close())
-        .then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error(error, 'Shutdown failed');
-            process.exit(1);
-          },
-        );
     });
   }
 
   await app.listen(config.port, config.host);
   logger.log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
+}
+
+/** Drains, closes the app and exits: 0 when all went well, 1 on an error or past the overrun. */
+function shutDown(
+  app: NestExpressApplication,
+  logger: Logger,
+  graceMs: number,
+  signal: NodeJS.Signals,
+): void {
+  const startedAt = Date.now();
+  logger.log(`${signal} received: draining for up to ${graceMs} ms`);
+  setTimeout(() => {
+    logger.error(
+      `Shutdown still not finished ${Date.now() - startedAt} ms after ${signal}: exiting now`,
+    );
+    process.exit(1);
+  }, graceMs + SHUTDOWN_OVERRUN_MS).unref();
+  app
+    .get(LifecycleService)
+    .startDraining(graceMs)
+    .then(() => app.close())
+    .then(
+      () => {
+        logger.log(`Shutdown finished in ${Date.now() - startedAt} ms`);
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(error, 'Shutdown failed');
+        process.exit(1);
+      },
+    );
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import request from 'supertest';
 import { expectProblem } from './support/problem';
@@ -5,6 +6,15 @@ import { startJwksServer, type JwksServer } from './support/jwks-server';
 import { startTestApp, TEST_JWT_SECRET, tokenFor, type TestApp } from './support/test-app';
 
 const LIST = '/api/v1/conversations';
+const nowS = () => Math.floor(Date.now() / 1000);
+
+/** An HS256 token with exactly the given time claims (`undefined`: the claim is absent). */
+function timedToken(claims: { iat?: number; exp?: number }): Promise<string> {
+  return new SignJWT({ roles: [], ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('erin')
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+}
 
 describe('Auth with an HS256 secret (e2e)', () => {
   let t: TestApp;
@@ -74,6 +84,32 @@ describe('Auth with an HS256 secret (e2e)', () => {
     expectProblem(res, 401, 'unauthorized');
   });
 
+  it.each([
+    ['without exp', () => ({ iat: nowS() }), /"exp"/],
+    ['without iat', () => ({ exp: nowS() + 600 }), /"iat"/],
+    [
+      'issued in the future beyond the clock tolerance',
+      () => ({ iat: nowS() + 120, exp: nowS() + 3600 }),
+      /"iat"/,
+    ],
+    [
+      'issued longer ago than AUTH_MAX_TOKEN_AGE_S, whatever its exp',
+      () => ({ iat: nowS() - 2 * 86_400, exp: nowS() + 3600 }),
+      /expired/,
+    ],
+  ])('answers 401 for a token %s', async (_, claims, detail) => {
+    const res = await request(t.server)
+      .get(LIST)
+      .set('Authorization', `Bearer ${await timedToken(claims())}`);
+    expectProblem(res, 401, 'unauthorized');
+    expect(res.body.detail).toMatch(detail);
+  });
+
+  it('accepts an iat a little ahead within the clock tolerance', async () => {
+    const token = await timedToken({ iat: nowS() + 3, exp: nowS() + 600 });
+    await request(t.server).get(LIST).set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
   it('tells an expired token apart in the detail', async () => {
     const token = await tokenFor('erin', { expiresIn: Math.floor(Date.now() / 1000) - 60 });
     const res = await request(t.server).get(LIST).set('Authorization', `Bearer ${token}`);
@@ -124,6 +160,62 @@ describe('Auth with a JWKS URL, issuer and audience (e2e)', () => {
       .get(LIST)
       .set('Authorization', `Bearer ${await tokenFor('erin')}`);
     expectProblem(res, 401, 'unauthorized');
+  });
+});
+
+describe('Auth settings (e2e)', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('honours AUTH_MAX_TOKEN_AGE_S and AUTH_CLOCK_TOLERANCE_S', async () => {
+    const t = await startTestApp({ AUTH_MAX_TOKEN_AGE_S: '60', AUTH_CLOCK_TOLERANCE_S: '30' });
+    try {
+      const call = async (claims: { iat: number; exp: number }) =>
+        (
+          await request(t.server)
+            .get(LIST)
+            .set('Authorization', `Bearer ${await timedToken(claims)}`)
+        ).status;
+      expect(await call({ iat: nowS() - 120, exp: nowS() + 600 })).toBe(401);
+      expect(await call({ iat: nowS() - 30, exp: nowS() + 600 })).toBe(200);
+      expect(await call({ iat: nowS() + 20, exp: nowS() + 600 })).toBe(200);
+      expect(await call({ iat: nowS() + 60, exp: nowS() + 600 })).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('warns at start when a key set is trusted without AUTH_AUDIENCE', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const jwks = await startJwksServer();
+    const t = await startTestApp({ AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: jwks.url });
+    try {
+      const warnings = warn.mock.calls.map(([message]) => String(message));
+      expect(warnings.filter((m) => m.includes('AUTH_AUDIENCE'))).toHaveLength(1);
+      // The warning does not stop it from working.
+      const token = await jwks.sign('ES256', {});
+      await request(t.server).get(LIST).set('Authorization', `Bearer ${token}`).expect(200);
+    } finally {
+      await t.close();
+      await jwks.close();
+    }
+  });
+
+  it('does not warn about the audience when it is set', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const jwks = await startJwksServer();
+    const t = await startTestApp({
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWKS_URL: jwks.url,
+      AUTH_AUDIENCE: 'agent-api',
+    });
+    try {
+      expect(
+        warn.mock.calls.map(([m]) => String(m)).filter((m) => m.includes('AUTH_AUDIENCE')),
+      ).toEqual([]);
+    } finally {
+      await t.close();
+      await jwks.close();
+    }
   });
 });
 

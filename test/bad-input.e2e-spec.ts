@@ -147,12 +147,49 @@ describe('Rate limits and CORS (e2e)', () => {
     await request(t.server).get(LIST).set('Authorization', hank).expect(200);
   });
 
+  it('counts one budget per user across routes, with X-RateLimit headers on every answer', async () => {
+    const ivy = `Bearer ${await tokenFor('ivy')}`;
+    const other = `${LIST}/00000000-0000-4000-8000-000000000000`;
+    // Alternating two routes: a budget per route would allow 3 of each.
+    const first = await request(t.server).get(LIST).set('Authorization', ivy).expect(200);
+    expect(first.headers['x-ratelimit-limit']).toBe('3');
+    expect(first.headers['x-ratelimit-remaining']).toBe('2');
+    await request(t.server).get(other).set('Authorization', ivy).expect(404);
+    const third = await request(t.server).get(LIST).set('Authorization', ivy).expect(200);
+    expect(third.headers['x-ratelimit-remaining']).toBe('0');
+
+    const limited = await request(t.server).get(other).set('Authorization', ivy);
+    expectProblem(limited, 429, 'rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['x-ratelimit-limit']).toBe('3');
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+    expect(Number(limited.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+    // A write on a third route is refused from the same budget.
+    expectProblem(
+      await request(t.server).post(LIST).set('Authorization', ivy).send({}),
+      429,
+      'rate_limited',
+    );
+  });
+
+  it('never limits probes and scrapes, which share one client address', async () => {
+    for (let i = 0; i < 5; i++) {
+      for (const path of ['/health', '/health/ready', '/metrics']) {
+        const res = await request(t.server).get(path);
+        expect(res.status).toBe(200);
+        expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+      }
+    }
+  });
+
   it('allows the configured origin only', async () => {
     const allowed = await request(t.server)
       .options(LIST)
       .set('Origin', 'https://app.example')
       .set('Access-Control-Request-Method', 'POST');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+    const exposed = await request(t.server).get('/health').set('Origin', 'https://app.example');
+    expect(exposed.headers['access-control-expose-headers']).toMatch(/X-RateLimit-Remaining/);
     const denied = await request(t.server)
       .options(LIST)
       .set('Origin', 'https://evil.example')

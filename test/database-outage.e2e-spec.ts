@@ -1,6 +1,22 @@
 import request from 'supertest';
-import { ADMIN_URL_VARIABLE, withAdminClient } from './setup/test-database';
+import { allowConnections } from './support/database-connections';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
+
+/** Polls `probe` until it answers `status`; fails after `withinMs`. */
+async function waitForStatus(
+  probe: () => Promise<{ status: number }>,
+  status: number,
+  withinMs: number,
+): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if ((await probe()).status === status) return;
+    if (Date.now() - started > withinMs) {
+      throw new Error(`still not ${status} after ${withinMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /**
  * The database goes away under a running app (no new connections allowed, existing ones killed)
@@ -10,18 +26,8 @@ import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 describe('A database outage (e2e)', () => {
   let t: TestApp;
   let auth: string;
-  let name: string;
 
-  const setConnections = (allowed: boolean) =>
-    withAdminClient(process.env[ADMIN_URL_VARIABLE]!, async (client) => {
-      await client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS ${allowed}`);
-      if (!allowed) {
-        await client.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
-          [name],
-        );
-      }
-    });
+  const setConnections = (allowed: boolean) => allowConnections(t.databaseUrl, allowed);
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -30,7 +36,6 @@ describe('A database outage (e2e)', () => {
       CB_DATABASE_SUCCESS_THRESHOLD: '1',
       HEALTH_DETAILED_PUBLIC: 'true',
     });
-    name = new URL(t.databaseUrl).pathname.slice(1);
     auth = `Bearer ${await tokenFor('outage')}`;
   });
   afterAll(async () => {
@@ -64,5 +69,49 @@ describe('A database outage (e2e)', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     await request(t.server).get('/api/v1/conversations').set('Authorization', auth).expect(200);
     await request(t.server).get('/health/ready').expect(200);
+  });
+});
+
+/**
+ * With production's long open period (a minute), the breaker must not keep readiness and the API
+ * down after the database is back: a successful readiness ping counts as a trial call, so every
+ * replica is ready again within a probe or two, not when its open period happens to end.
+ */
+describe('Recovering from a database outage with a long open period (e2e)', () => {
+  let t: TestApp;
+  let auth: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      CB_DATABASE_FAILURE_THRESHOLD: '2',
+      CB_DATABASE_RECOVERY_TIMEOUT_MS: '60000',
+      CB_DATABASE_SUCCESS_THRESHOLD: '2',
+    });
+    auth = `Bearer ${await tokenFor('outage-long')}`;
+  });
+  afterAll(async () => {
+    await allowConnections(t.databaseUrl, true);
+    await t.close();
+  });
+
+  const list = () => request(t.server).get('/api/v1/conversations').set('Authorization', auth);
+  const ready = () => request(t.server).get('/health/ready');
+
+  it('is ready and serving again within seconds of the database coming back', async () => {
+    await allowConnections(t.databaseUrl, false);
+    for (let i = 0; i < 3; i++) expect((await list()).status).toBe(503);
+    expect((await list()).body.code).toBe('circuit_open');
+    // While the database is still away, failing pings neither heal nor extend the open circuit.
+    const down = await ready();
+    expect(down.status).toBe(503);
+    expect(down.body.error.database_circuit.circuit_state).toBe('OPEN');
+
+    await allowConnections(t.databaseUrl, true);
+    // One probe should do; a few seconds leave room for a loaded machine.
+    await waitForStatus(ready, 200, 5_000);
+    await waitForStatus(list, 200, 5_000);
+    // The API's own trial call closed the circuit: later calls are not refused.
+    for (let i = 0; i < 3; i++) expect((await list()).status).toBe(200);
+    expect((await ready()).body.info.database_circuit.circuit_state).toBe('CLOSED');
   });
 });

@@ -1,10 +1,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './support/free-port';
-import { buildServer, startServerProcess, waitForOk } from './support/server-process';
+import {
+  BUILT_MAIN,
+  logLines,
+  startServerProcess,
+  startWithNpm,
+  waitForOk,
+  type ServerProcess,
+} from './support/server-process';
 import { openStream } from './support/stream-client';
 import { cloneTestDatabase } from './support/test-app';
 
@@ -22,8 +30,6 @@ function portIsOpen(port: number): Promise<boolean> {
 }
 
 describe('Starting the server process', () => {
-  beforeAll(() => buildServer());
-
   it('refuses a bad value with a message naming the variable, and no stack trace', async () => {
     const [badPort, production] = [
       startServerProcess({ PORT: 'eighty' }),
@@ -79,14 +85,61 @@ describe('Starting the server process', () => {
     }
   });
 
+  it('starts again on its embedded data after being killed with SIGKILL', async () => {
+    // SIGKILL leaves the embedded PostgreSQL running, holding postmaster.pid and its port.
+    const parent = await mkdtemp(join(tmpdir(), 'agent-server-killed-'));
+    await chmod(parent, 0o755);
+    const [port, pgPort] = [await findFreePort(), await findFreePort()];
+    const dataDir = join(parent, 'pg');
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      EMBEDDED_PG_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      LOG_LEVEL: 'info',
+    };
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const first = startServerProcess(env);
+      await waitForOk(`${base}/health/ready`);
+      const created = await fetch(`${base}/api/v1/conversations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'survives a SIGKILL' }),
+      });
+      expect(created.status).toBe(201);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(await portIsOpen(pgPort)).toBe(true);
+
+      const second = startServerProcess(env);
+      await Promise.race([
+        waitForOk(`${base}/health/ready`),
+        second.exited.then((code) => {
+          throw new Error(`exited with ${code}:\n${second.output().slice(-2000)}`);
+        }),
+      ]);
+      const list = (await (await fetch(`${base}/api/v1/conversations`)).json()) as {
+        items: Array<{ title: string }>;
+      };
+      expect(list.items.map((c) => c.title)).toEqual(['survives a SIGKILL']);
+      expect(second.output()).toMatch(/PostgreSQL from an earlier run \(pid \d+\) still serves/);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(await portIsOpen(pgPort)).toBe(false);
+    } finally {
+      await stopLeftoverPostgres(dataDir);
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
   it('runs its embedded PostgreSQL as an unprivileged user too', async () => {
     // As root the app hands PostgreSQL to the `postgres` user (the test above). Here the app
     // itself runs as `nobody` (when the suite runs as root; otherwise as the current, unprivileged
     // user), so the embedded server runs as that user with no user switching at all.
     // (A checkout under a private home directory is unreadable for `nobody`: then the app runs as
     // the current user, which the test above already covers.)
-    const user =
-      process.getuid?.() === 0 ? unprivilegedUserWhoCanRead('.test-build/main.js') : undefined;
+    const user = process.getuid?.() === 0 ? unprivilegedUserWhoCanRead(BUILT_MAIN) : undefined;
     const parent = await mkdtemp(join(tmpdir(), 'agent-server-unprivileged-'));
     await chmod(parent, 0o777);
     const [port, pgPort] = [await findFreePort(), await findFreePort()];
@@ -121,14 +174,14 @@ describe('Starting the server process', () => {
   describe('graceful shutdown on SIGTERM', () => {
     const LONG = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
 
-    async function startWithRun(graceMs: number) {
+    async function startWithRun(graceMs: number, tokenDelayMs = 25) {
       const database = await cloneTestDatabase();
       const port = await findFreePort();
       const server = startServerProcess({
         PORT: String(port),
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
-        LOCAL_MODEL_TOKEN_DELAY_MS: '25',
+        LOCAL_MODEL_TOKEN_DELAY_MS: String(tokenDelayMs),
         SHUTDOWN_GRACE_MS: String(graceMs),
       });
       const base = `http://127.0.0.1:${port}`;
@@ -140,18 +193,25 @@ describe('Starting the server process', () => {
           body: '{}',
         })
       ).json()) as { id: string };
-      let signalled = false;
+      let signalledAt = 0;
       const stream = openStream(base, {
         path: `/api/v1/conversations/${conversation.id}/stream`,
         body: { content: LONG },
         onChunk: (_, soFar) => {
-          if (!signalled && (soFar.match(/^id: /gm) ?? []).length >= 2) {
-            signalled = true;
+          if (!signalledAt && (soFar.match(/^id: /gm) ?? []).length >= 2) {
+            signalledAt = Date.now();
             server.child.kill('SIGTERM');
           }
         },
       });
-      return { server, base, stream, conversationId: conversation.id, database };
+      return {
+        server,
+        base,
+        stream,
+        conversationId: conversation.id,
+        database,
+        signalledAt: () => signalledAt,
+      };
     }
 
     it('turns readiness 503 at once, refuses new streams, and lets the run in flight finish', async () => {
@@ -171,6 +231,23 @@ describe('Starting the server process', () => {
           finish_reason: 'stop',
         });
         expect(await server.exited).toBe(0);
+      } finally {
+        await database.drop();
+      }
+    });
+
+    it('exits within SHUTDOWN_GRACE_MS and a little more, whatever connections stay open', async () => {
+      // A run longer than the grace on a kept-alive stream connection, and idle kept-alive
+      // connections (fetch keeps them): neither may hold the process past the grace period.
+      const graceMs = 2000;
+      const { server, base, stream, database, signalledAt } = await startWithRun(graceMs, 250);
+      try {
+        await Promise.all(Array.from({ length: 4 }, () => fetch(`${base}/health`)));
+        const result = await stream;
+        expect(result.events.at(-1)).toMatchObject({ type: 'error', code: 'server_shutdown' });
+        expect(await server.exited).toBe(0);
+        const tookMs = Date.now() - signalledAt();
+        expect(tookMs).toBeLessThan(graceMs + 2500);
       } finally {
         await database.drop();
       }
@@ -199,6 +276,82 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+describe('npm start', () => {
+  let database: { url: string; drop(): Promise<void> };
+  beforeAll(async () => {
+    database = await cloneTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  /** Starts `npm start`; resolves with it and the pid of the server (not npm's) once ready. */
+  async function start(): Promise<{ npm: ServerProcess; port: number; serverPid: number }> {
+    const port = await findFreePort();
+    const npm = startWithNpm({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+    });
+    await Promise.race([
+      // The first start may build dist/ (half a minute or more on a busy machine).
+      waitForOk(`http://127.0.0.1:${port}/health/ready`, 240_000),
+      npm.exited.then((code) => {
+        throw new Error(`npm start exited with ${code}:\n${npm.output().slice(-3000)}`);
+      }),
+    ]);
+    const listening = logLines(npm).find((line) => line.msg?.startsWith('Listening on'));
+    return { npm, port, serverPid: Number(listening?.pid) };
+  }
+
+  it.each([
+    ['SIGTERM to npm (a process manager)', 'npm'],
+    ["SIGINT to npm's process group (Ctrl-C in a terminal)", 'group'],
+  ] as const)(
+    '%s: the server drains and exits, and npm exits 0 with it',
+    async (_, target) => {
+      const { npm, port, serverPid } = await start();
+      try {
+        expect(serverPid).not.toBe(npm.child.pid);
+        if (target === 'npm') npm.child.kill('SIGTERM');
+        else process.kill(-npm.child.pid!, 'SIGINT');
+        expect(await npm.exited).toBe(0);
+        expect(isRunning(serverPid)).toBe(false);
+        expect(await portIsOpen(port)).toBe(false);
+        expect(logLines(npm).some((line) => line.msg?.startsWith('Shutdown finished'))).toBe(true);
+      } finally {
+        // Today's failure mode: npm gone, the server orphaned and still serving.
+        if (isRunning(serverPid)) process.kill(serverPid, 'SIGKILL');
+      }
+    },
+    300_000,
+  );
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a PostgreSQL still running on `dataDir` (a failed test must not leave one behind). */
+async function stopLeftoverPostgres(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  await waitFor(() => Promise.resolve(!existsSync(join(dataDir, 'postmaster.pid'))));
 }
 
 /** `nobody`, if that user can read the given file of the checkout; else undefined. */

@@ -22,6 +22,9 @@ export class InvalidTokenError extends Error {
 /**
  * Verifies bearer JWTs with `jose`: HS256 with `AUTH_JWT_SECRET`, or RS256/ES256 with keys from
  * `AUTH_JWKS_URL` (fetched and cached by jose), checking issuer and audience when configured.
+ * Every token needs `exp` and `iat`: one without `exp` would be valid forever once leaked, and
+ * `AUTH_MAX_TOKEN_AGE_S` bounds how long after its `iat` any token is accepted (jose's
+ * `maxTokenAge`, which also refuses an `iat` in the future beyond the clock tolerance).
  */
 @Injectable()
 export class TokenVerifier {
@@ -35,6 +38,11 @@ export class TokenVerifier {
       this.secret = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
     } else if (config.mode === 'jwks' && config.jwksUrl) {
       this.jwks = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000 });
+      if (!config.audience) {
+        this.logger.warn(
+          "AUTH_JWKS_URL is set without AUTH_AUDIENCE: any token the identity provider signs, also one meant for another service, is accepted. Set AUTH_AUDIENCE to this API's audience.",
+        );
+      }
     } else {
       this.logger.warn(
         'Auth is OFF (neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set): every request acts as user "local". Never run like this in production.',
@@ -55,7 +63,9 @@ export class TokenVerifier {
       const options = {
         issuer: this.config.issuer,
         audience: this.config.audience,
-        clockTolerance: 5,
+        clockTolerance: this.config.clockToleranceS,
+        maxTokenAge: this.config.maxTokenAgeS,
+        requiredClaims: ['exp', 'iat'],
       };
       payload = this.secret
         ? (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload
@@ -85,6 +95,9 @@ function describeJoseError(error: unknown): string {
   // JWTExpired is a JWTClaimValidationFailed too, so it is asked first.
   if (error instanceof joseErrors.JWTExpired) return 'The token has expired.';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.reason === 'missing') return `The token has no "${error.claim}" claim.`;
+    if (error.claim === 'iat' && error.reason === 'check_failed')
+      return 'The token\'s "iat" claim is in the future.';
     return `The token's "${error.claim}" claim is not accepted.`;
   }
   if (error instanceof joseErrors.JWKSTimeout)

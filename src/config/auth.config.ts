@@ -16,6 +16,8 @@ export const authConfig = registerAs('auth', () => {
     jwksUrl: env.AUTH_JWKS_URL,
     issuer: env.AUTH_ISSUER,
     audience: env.AUTH_AUDIENCE,
+    maxTokenAgeS: env.AUTH_MAX_TOKEN_AGE_S,
+    clockToleranceS: env.AUTH_CLOCK_TOLERANCE_S,
   };
 });
 

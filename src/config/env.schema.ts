@@ -37,6 +37,8 @@ export const authEnvSchema = z.object({
   AUTH_JWKS_URL: optionalUrl(['https:', 'http:']),
   AUTH_ISSUER: optionalString(),
   AUTH_AUDIENCE: optionalString(),
+  AUTH_MAX_TOKEN_AGE_S: intVar(86_400, 60, 31_536_000),
+  AUTH_CLOCK_TOLERANCE_S: intVar(5, 0, 300),
 });
 
 export const llmEnvSchema = z.object({

@@ -30,6 +30,7 @@ export async function resolveDatabaseLocation(config: DatabaseConfig): Promise<D
     dir: config.embedded.dir,
     port: config.embedded.port,
     onLog: (line) => logger.debug(line),
+    onNotice: (line) => logger.warn(line),
   });
   logger.log('Embedded PostgreSQL is ready');
   return { url: server.url, embedded: true, stop: () => server.stop() };

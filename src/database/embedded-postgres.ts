@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { stopLeftoverPostgres } from './leftover-postgres';
 
 /** A running embedded PostgreSQL server and how to reach it. */
 export interface EmbeddedDatabase {
@@ -20,6 +21,8 @@ export interface EmbeddedDatabaseOptions {
   persistent?: boolean;
   /** Receives PostgreSQL's own log lines. */
   onLog?: (line: string) => void;
+  /** Receives what the operator should know, e.g. that a server left running was stopped. */
+  onNotice?: (line: string) => void;
 }
 
 // The password only guards a server bound to 127.0.0.1 with no Unix socket; it is not a secret.
@@ -83,6 +86,8 @@ export async function startEmbeddedPostgres(
 
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     await server.initialise();
+  } else {
+    await stopLeftoverPostgres(dir, options.onNotice);
   }
   try {
     await server.start();

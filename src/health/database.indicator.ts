@@ -8,8 +8,10 @@ import type { DependencyReport } from './dependency-report';
 export const DATABASE_BREAKER = 'database';
 
 /**
- * PostgreSQL: a `SELECT 1` ping (not through the breaker: probes must not trip or heal it),
- * migrations applied, and the `database` breaker's state.
+ * PostgreSQL: a `SELECT 1` ping, migrations applied, and the `database` breaker's state. The ping
+ * does not go through the breaker (an open circuit would refuse it), but a successful one counts
+ * as a trial call: readiness and the API come back within a probe of the database, not when the
+ * open period ends. A failed ping is not counted, so probes never open the circuit.
  */
 @Injectable()
 export class DatabaseIndicator {
@@ -35,6 +37,7 @@ export class DatabaseIndicator {
       );
       return { state: 'down', message: 'The database did not answer the ping' };
     }
+    this.breakers.get(DATABASE_BREAKER).recordProbeSuccess();
     return { state: 'up', latency_ms: round(performance.now() - started) };
   }
 

@@ -25,13 +25,15 @@ export class HealthService {
 
   /**
    * Readiness: the database answers, migrations are applied, the `database` breaker is not OPEN
-   * and the process is not draining. The LLM provider is deliberately left out.
+   * and the process is not draining. The LLM provider is deliberately left out. The circuit is
+   * read after the ping, which may just have closed it (see {@link DatabaseIndicator.ping}).
    */
   readiness(): Promise<HealthAnswer> {
+    const ping = this.database.ping();
     return this.runner.run('readiness', [
-      critical('database', () => this.database.ping()),
+      critical('database', () => ping),
       critical('migrations', () => this.database.migrations()),
-      critical('database_circuit', () => this.database.circuit()),
+      critical('database_circuit', () => ping.then(() => this.database.circuit())),
       critical('lifecycle', () => this.lifecycle.check()),
     ]);
   }

@@ -5,8 +5,8 @@ import { appConfig, type AppConfig } from '../config';
 import { UserThrottlerGuard } from './user-throttler.guard';
 
 /**
- * `@nestjs/throttler` per user: `RATE_LIMIT_MAX` requests per `RATE_LIMIT_TTL_MS` (0 turns it off).
- * Over the limit: 429 with `Retry-After`. Counters live in this process; behind several replicas the
+ * `@nestjs/throttler` per user: `RATE_LIMIT_MAX` requests per `RATE_LIMIT_TTL_MS` over all routes
+ * together (0 turns it off). Over the limit: 429 with `Retry-After`. Counters live in this process; behind several replicas the
  * effective limit is per replica.
  */
 @Module({

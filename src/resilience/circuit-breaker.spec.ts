@@ -319,6 +319,69 @@ describe('CircuitBreaker', () => {
     });
   });
 
+  describe('health probe successes', () => {
+    it('end the open period early and count as one trial', async () => {
+      const b = breaker({ successThreshold: 2 });
+      await fail(b, 5);
+      clock.advance(1_000);
+
+      b.recordProbeSuccess();
+
+      expect(b.state).toBe('HALF_OPEN');
+      expect(b.snapshot().history.at(-1)).toEqual({
+        from: 'OPEN',
+        to: 'HALF_OPEN',
+        at: iso(clock, 1_000),
+        reason: 'health probe succeeded',
+      });
+      // One success still needed: one trial call admitted, and its success closes the circuit.
+      await succeed(b);
+      expect(b.state).toBe('CLOSED');
+      expect(b.currentRecoveryTimeoutMs).toBe(60_000);
+    });
+
+    it('close the circuit at once when one success is enough, or when trials already succeeded', async () => {
+      const one = breaker({ successThreshold: 1 });
+      await fail(one, 5);
+      one.recordProbeSuccess();
+      expect(one.state).toBe('CLOSED');
+
+      const three = breaker({ successThreshold: 3 });
+      await openAndWait(three);
+      await succeed(three, 2);
+      three.recordProbeSuccess();
+      expect(three.state).toBe('CLOSED');
+      expect(three.snapshot().history.at(-1)).toMatchObject({
+        reason: '3 trials succeeded (health probes included)',
+      });
+    });
+
+    it('leave a re-opened circuit its doubled period when the next trial fails', async () => {
+      const b = breaker({ successThreshold: 2 });
+      await fail(b, 5);
+      b.recordProbeSuccess();
+
+      await fail(b);
+
+      expect(b.state).toBe('OPEN');
+      expect(b.currentRecoveryTimeoutMs).toBe(120_000);
+    });
+
+    it('change nothing while closed or isolated', async () => {
+      const b = breaker({ failureThreshold: 2 });
+      await fail(b);
+      b.recordProbeSuccess();
+      await fail(b);
+      // The probe did not break the failure streak of real calls.
+      expect(b.state).toBe('OPEN');
+
+      b.isolate();
+      b.recordProbeSuccess();
+      expect(b.state).toBe('OPEN');
+      expect(b.isIsolated).toBe(true);
+    });
+  });
+
   describe('call timeout', () => {
     it('rejects with CallTimeoutError and aborts the signal, even when the callee ignores it', async () => {
       const b = breaker({ callTimeoutMs: 1_000 });

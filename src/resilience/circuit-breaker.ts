@@ -277,6 +277,29 @@ export class CircuitBreaker {
   }
 
   /**
+   * An out-of-band check (a readiness ping) found the dependency answering: it counts as one
+   * successful trial call. An OPEN circuit ends its open period now and turns HALF_OPEN (or
+   * CLOSED when one success is enough); a HALF_OPEN one is one success nearer to closing. Without
+   * this, every replica would stay unready and refuse calls until its open period (a minute or
+   * more) ran out, long after the dependency came back. A failed check is simply not reported:
+   * probes never open a circuit nor lengthen its open period. CLOSED or isolated: nothing changes.
+   */
+  recordProbeSuccess(): void {
+    const now = this.clock.now();
+    this.refresh(now);
+    if (this.isolated || this.currentState === 'CLOSED') {
+      return;
+    }
+    if (this.currentState === 'OPEN') {
+      this.transition('HALF_OPEN', 'health probe succeeded', now);
+    }
+    this.trialSuccesses++;
+    if (this.trialSuccesses >= this.settings.successThreshold) {
+      this.close(`${this.trialSuccesses} trials succeeded (health probes included)`, now);
+    }
+  }
+
+  /**
    * Holds the circuit OPEN until {@link reset}: every call is refused and no trial is admitted.
    * Unlike cockatiel's reference-counted isolate(), one reset ends it however often it was called.
    */
@@ -472,10 +495,14 @@ export class CircuitBreaker {
     this.trialsInFlight--;
     this.trialSuccesses++;
     if (this.trialSuccesses >= this.settings.successThreshold) {
-      this.backoff = undefined;
-      this.failureStreak.success(); // ConsecutiveBreaker has no reset; success() zeroes the streak
-      this.transition('CLOSED', `${this.trialSuccesses} trial calls succeeded`, this.clock.now());
+      this.close(`${this.trialSuccesses} trial calls succeeded`, this.clock.now());
     }
+  }
+
+  private close(reason: string, now: number): void {
+    this.backoff = undefined;
+    this.failureStreak.success(); // ConsecutiveBreaker has no reset; success() zeroes the streak
+    this.transition('CLOSED', reason, now);
   }
 
   private recordFailure(now: number, outcome: 'failure' | 'timeout'): void {

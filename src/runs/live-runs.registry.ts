@@ -8,6 +8,9 @@ import { RunEventLog } from './run-event-log';
 import type { TerminalRunEvent } from './run-event.types';
 import { RUN_CANCEL_CHANNEL, RunNotificationsService } from './run-notifications.service';
 
+/** How long shutdown waits for stopped runs to store their end. */
+const STOPPED_RUNS_WAIT_MS = 2000;
+
 /** Why a live run was asked to stop. */
 export type StopReason = 'user' | 'client_gone' | 'server_shutdown';
 
@@ -158,7 +161,12 @@ export class LiveRuns implements OnModuleInit, OnApplicationShutdown {
     clearTimeout(timer);
     if (finishedInTime) return;
     for (const run of this.runs.values()) run.stop('server_shutdown');
-    await all();
+    // A stopped run ends within moments; one that does not (its end cannot be stored) must not
+    // hold the shutdown: whoever sweeps abandoned runs closes it.
+    await Promise.race([
+      all(),
+      new Promise((resolve) => setTimeout(resolve, STOPPED_RUNS_WAIT_MS).unref()),
+    ]);
   }
 
   /** Runs still here are ended as on a drain with no time left. */

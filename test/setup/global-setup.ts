@@ -13,6 +13,7 @@ import {
   withDatabase,
 } from './test-database';
 import { findFreePort } from '../support/free-port';
+import { buildServer } from '../support/server-process';
 
 declare global {
   var __EMBEDDED_TEST_DB__: EmbeddedDatabase | undefined;
@@ -20,7 +21,7 @@ declare global {
 
 /**
  * Once per `npm test`: picks the PostgreSQL server (DATABASE_URL, else a throw-away embedded one),
- * creates a template database and migrates it. Each spec file then clones the template (fast,
+ * creates a template database and migrates it, and compiles the server for the process specs. Each spec file then clones the template (fast,
  * isolated), so no state is shared between files.
  */
 export default async function globalSetup(): Promise<void> {
@@ -50,6 +51,9 @@ export default async function globalSetup(): Promise<void> {
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   await dataSource.destroy();
+
+  // For the specs that run the real entry point as a process.
+  buildServer();
 
   process.env[ADMIN_URL_VARIABLE] = adminUrl;
   process.env[TEMPLATE_VARIABLE] = template;

@@ -8,7 +8,7 @@ import {
 import { DomainException, ErrorCode } from './domain.exception';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
-function fakeHost(headersSent = false) {
+function fakeHost(headersSent = false, log?: { error: jest.Mock; warn: jest.Mock }) {
   const response = {
     headersSent,
     writableEnded: false,
@@ -37,7 +37,7 @@ function fakeHost(headersSent = false) {
     },
   };
   const host = {
-    switchToHttp: () => ({ getRequest: () => ({ id: 'req-1' }), getResponse: () => response }),
+    switchToHttp: () => ({ getRequest: () => ({ id: 'req-1', log }), getResponse: () => response }),
   } as unknown as ArgumentsHost;
   return { host, response, json: () => JSON.parse(response.body) as Record<string, unknown> };
 }
@@ -147,6 +147,50 @@ describe('ProblemDetailsFilter', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers['Retry-After']).toBe('5');
     expect(json().code).toBe('database_unavailable');
+  });
+
+  describe('logging', () => {
+    const requestLog = () => ({ error: jest.fn(), warn: jest.fn() });
+
+    it('logs an unexpected error once, at error, with the error itself', () => {
+      const log = requestLog();
+      const error = new Error('bug');
+      filter.catch(error, fakeHost(false, log).host);
+      expect(log.error).toHaveBeenCalledTimes(1);
+      expect(log.error.mock.calls[0][0]).toMatchObject({ err: error, status: 500 });
+      expect(log.warn).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      [new NotFoundException('Cannot GET /nope'), 'route_not_found', undefined],
+      [
+        new BadRequestException('Unexpected token in "secret"', { cause: new SyntaxError('x') }),
+        'bad_request',
+        undefined,
+      ],
+      [new DomainException(ErrorCode.RunActive, 409, 'A run is active.'), 'run_active', undefined],
+      [
+        Object.assign(new Error('Circuit breaker "database" is open'), {
+          toHttp: () => ({ status: 503, code: 'circuit_open', detail: 'Retry later.' }),
+        }),
+        'circuit_open',
+        'Circuit breaker "database" is open',
+      ],
+      [{ code: 'ECONNREFUSED', message: 'x' }, 'database_unavailable', undefined],
+    ])(
+      'logs the expected refusal %p as one warning without the error',
+      (exception, code, reason) => {
+        const log = requestLog();
+        filter.catch(exception, fakeHost(false, log).host);
+        expect(log.error).not.toHaveBeenCalled();
+        expect(log.warn).toHaveBeenCalledTimes(1);
+        const [line] = log.warn.mock.calls[0] as [Record<string, unknown>];
+        expect(line).toMatchObject({ code });
+        expect(line.err).toBeUndefined();
+        expect(line.reason).toBe(reason);
+        expect(JSON.stringify(line)).not.toContain('secret');
+      },
+    );
   });
 
   it('only ends the response when a stream already sent its headers', () => {

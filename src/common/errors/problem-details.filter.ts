@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Logger as PinoLogger } from 'pino';
 import { DomainException, ErrorCode, type FieldError } from './domain.exception';
 import { buildProblem } from './problem-details';
 import { isDatabaseUnavailable, isPoolExhausted } from '../../database/database-errors';
@@ -72,6 +73,12 @@ function isHttpMappable(error: unknown): error is HttpMappable {
  * The one place errors become HTTP answers: every error before a stream starts is answered as
  * `application/problem+json` (RFC 9457) with `instance` set to the request id. Unknown errors are
  * 500s whose details stay in the log, never in the answer.
+ *
+ * Logging: an unexpected error (500) is one `error` line with its stack; an expected refusal (any
+ * 4xx, an open circuit, the database unavailable, a timeout, draining) is one `warn` line with
+ * its status, code and what the client was told, without a stack: an outage refuses thousands
+ * of requests, and each is not a bug. Lines go to the request's own logger (pino-http's
+ * `req.log`), so they carry the request id also for routes that do not exist.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -83,13 +90,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const mapped = this.map(exception);
-
-    if (mapped.status >= 500) {
-      this.logger.error(
-        { err: exception, status: mapped.status, code: mapped.code },
-        exception instanceof Error ? exception.message : 'Unknown error',
-      );
-    }
+    this.log(request, exception, mapped);
     if (response.headersSent) {
       // A stream already started: the problem can no longer be sent; end what was begun.
       if (!response.writableEnded) response.end();
@@ -107,6 +108,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           buildProblem(mapped.status, mapped.code, mapped.detail, requestId, mapped.errors),
         ),
       );
+  }
+
+  private log(request: Request, exception: unknown, mapped: MappedError): void {
+    const log = (request as Request & { log?: PinoLogger }).log;
+    const { status, code } = mapped;
+    if (code === (ErrorCode.Internal as string)) {
+      // The message is in `err` (cleaned of query parameters); the line's own text stays fixed.
+      if (log) log.error({ context: 'Errors', err: exception, status, code }, 'Unexpected error');
+      else this.logger.error({ err: exception, status, code }, 'Unexpected error');
+      return;
+    }
+    // Why a dependency refused (an open circuit, a refused connection) helps the operator; a 4xx's
+    // own message may quote the client's input (JSON.parse does), so it gets only the detail.
+    const reason = status >= 500 && exception instanceof Error ? exception.message : undefined;
+    const refusal = { status, code, detail: mapped.detail, reason };
+    if (log) log.warn({ context: 'Errors', ...refusal }, `Refused: ${code}`);
+    else this.logger.warn(refusal, `Refused: ${code}`);
   }
 
   private map(exception: unknown): MappedError {
