@@ -1,10 +1,5 @@
 import { findFreePort } from './support/free-port';
-import {
-  buildServer,
-  startServerProcess,
-  waitForOk,
-  type ServerProcess,
-} from './support/server-process';
+import { startServerProcess, waitForOk, type ServerProcess } from './support/server-process';
 import { openStream, type StreamResult } from './support/stream-client';
 import { cloneTestDatabase } from './support/test-app';
 
@@ -23,7 +18,6 @@ describe('A server killed mid-run (e2e, real processes)', () => {
   const processes: ServerProcess[] = [];
 
   beforeAll(async () => {
-    buildServer();
     database = await cloneTestDatabase();
   });
   afterEach(async () => {
