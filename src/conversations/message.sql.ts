@@ -1,3 +1,5 @@
+import type { SqlPart } from '../database/sql-part';
+
 /** The placeholders (or SQL expressions) {@link appendUserMessageSql} is built from. */
 export interface UserMessageSqlParts {
   conversationId: string;
@@ -28,4 +30,48 @@ export function appendUserMessageSql(parts: UserMessageSqlParts): string {
     FROM bumped, ${parts.from}
     RETURNING id, seq, created_at
   )`;
+}
+
+/** One message to append with {@link appendMessagesSql}, its id chosen by the caller. */
+export interface MessageRow {
+  id: string;
+  role: string;
+  content: string;
+  status: string;
+  tokens: number;
+  tool_calls: unknown;
+  tool_call_id: string | null;
+  tool_name: string | null;
+  run_id: string | null;
+}
+
+/**
+ * Two CTEs, `appended_count` and `appended`, that append messages (in order) to a conversation as
+ * part of a larger statement, only when the CTE named `guard` has a row. Like
+ * {@link appendUserMessageSql}: bumping `message_count` takes the row lock and hands out the seqs.
+ */
+export function appendMessagesSql(
+  conversationId: string,
+  rows: readonly MessageRow[],
+  guard: string,
+): SqlPart {
+  return (param) => {
+    const conversation = param(conversationId);
+    const count = param(rows.length);
+    return `appended_count AS (
+      UPDATE conversations SET message_count = message_count + ${count}::int, updated_at = now()
+      WHERE id = ${conversation} AND ${count}::int > 0 AND EXISTS (SELECT 1 FROM ${guard})
+      RETURNING message_count
+    ), appended AS (
+      INSERT INTO messages (id, conversation_id, seq, role, content, status, tokens, tool_calls,
+                            tool_call_id, tool_name, run_id)
+      SELECT m.id, ${conversation}, c.message_count - ${count}::int + m.ord, m.role, m.content,
+             m.status, m.tokens, m.tool_calls, m.tool_call_id, m.tool_name, m.run_id
+      FROM appended_count c,
+           json_to_recordset(${param(JSON.stringify(rows.map((row, index) => ({ ...row, ord: index + 1 }))))}::json)
+             AS m(id uuid, role varchar, content text, status varchar, tokens integer,
+                  tool_calls jsonb, tool_call_id varchar, tool_name varchar, run_id uuid, ord integer)
+      RETURNING id
+    )`;
+  };
 }

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
+import { randomUUID } from 'node:crypto';
 import type { Page } from '../common/pagination/cursor-codec';
+import type { SqlPart } from '../database/sql-part';
 import { storableText, storableValue } from '../database/storable';
+import { appendMessagesSql, type MessageRow } from './message.sql';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
 import { messageCursor } from './conversation-cursor';
 import { ConversationsService } from './conversations.service';
@@ -24,6 +27,15 @@ export interface NewMessage {
   toolCallId?: string | null;
   toolName?: string | null;
   runId?: string | null;
+}
+
+/** A message as the agent reads it (column names as stored). */
+export interface HistoryMessage {
+  role: MessageRole;
+  content: string;
+  tool_calls: StoredToolCall[] | null;
+  tool_call_id: string | null;
+  tool_name: string | null;
 }
 
 /**
@@ -96,6 +108,33 @@ export class MessagesService {
     return manager.save(MessageEntity, entities);
   }
 
+  /**
+   * Prepares messages to be appended by a statement of another module (the end of a run stores its
+   * answer with its terminal event in one statement): their ids, chosen now, and the SQL that
+   * appends them when the CTE named `guard` has a row.
+   */
+  prepareAppend(
+    conversationId: string,
+    messages: readonly NewMessage[],
+  ): { ids: string[]; sql: (guard: string) => SqlPart } {
+    const rows: MessageRow[] = messages.map((message) => ({
+      id: randomUUID(),
+      role: message.role,
+      // What a model or a tool produced may hold what PostgreSQL cannot store.
+      content: storableText(message.content),
+      status: message.status ?? 'complete',
+      tokens: message.tokens ?? 0,
+      tool_calls: storableValue(message.toolCalls ?? null),
+      tool_call_id: message.toolCallId ?? null,
+      tool_name: message.toolName ?? null,
+      run_id: message.runId ?? null,
+    }));
+    return {
+      ids: rows.map((row) => row.id),
+      sql: (guard) => appendMessagesSql(conversationId, rows, guard),
+    };
+  }
+
   /** Runs `work` in one transaction (used to store a run's messages atomically). */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.messages.manager.transaction(work);
@@ -109,8 +148,15 @@ export class MessagesService {
     return this.messages.findOneBy({ conversationId, ...where });
   }
 
-  /** The conversation's whole history, oldest first (the agent's input). */
-  history(conversationId: string): Promise<MessageEntity[]> {
-    return this.messages.find({ where: { conversationId }, order: { seq: 'ASC' } });
+  /**
+   * The conversation's messages before `beforeSeq` that a model may see (not `failed`), oldest
+   * first: the agent's input. Plain rows, not entities: this runs once per run.
+   */
+  async history(conversationId: string, beforeSeq: number): Promise<HistoryMessage[]> {
+    return this.messages.query<HistoryMessage[]>(
+      `SELECT role, content, tool_calls, tool_call_id, tool_name FROM messages
+       WHERE conversation_id = $1 AND seq < $2 AND status <> 'failed' ORDER BY seq`,
+      [conversationId, beforeSeq],
+    );
   }
 }

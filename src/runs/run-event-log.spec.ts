@@ -1,10 +1,8 @@
-import type { DataSource, EntityManager } from 'typeorm';
 import type { StreamConfig } from '../config';
-import { RunEventLog, RunStorageError } from './run-event-log';
+import { type RunEnding, RunEventLog, RunStorageError } from './run-event-log';
 import type { RunEventStore, StoredRunPage } from './run-event.store';
-import type { RunEvent, TerminalRunEvent } from './run-event.types';
+import type { RunEvent } from './run-event.types';
 import type { RunNotificationsService } from './run-notifications.service';
-import type { RunRepository } from './run.repository';
 
 const OWNER = '42';
 
@@ -20,6 +18,7 @@ function rejected(): Error {
 class FakeStore {
   readonly rows = new Map<string, RunEvent[]>();
   readonly closed = new Set<string>();
+  readonly ended: RunEvent[] = [];
   readonly statements: Array<Array<{ runId: string; seqs: number[] }>> = [];
   failures: Array<{ error: Error; runId?: string }> = [];
 
@@ -49,6 +48,20 @@ class FakeStore {
     return Promise.resolve(took);
   }
 
+  end(owner: string, terminal: RunEvent): Promise<boolean> {
+    expect(owner).toBe(OWNER);
+    this.statements.push([{ runId: terminal.run_id, seqs: [terminal.seq] }]);
+    const failure = this.failures.find((f) => f.runId === undefined || f.runId === terminal.run_id);
+    if (failure) {
+      this.failures.splice(this.failures.indexOf(failure), 1);
+      return Promise.reject(failure.error);
+    }
+    if (this.closed.has(terminal.run_id)) return Promise.resolve(false);
+    this.ended.push(terminal);
+    this.rows.set(terminal.run_id, [...(this.rows.get(terminal.run_id) ?? []), terminal]);
+    return Promise.resolve(true);
+  }
+
   readPage(runId: string, afterSeq: number, limit: number): Promise<StoredRunPage> {
     const events = (this.rows.get(runId) ?? []).filter((e) => e.seq > afterSeq).slice(0, limit);
     const over = (this.rows.get(runId) ?? []).some(
@@ -60,44 +73,33 @@ class FakeStore {
 
 function makeLog(options: { chunkWindowMs?: number } = {}) {
   const store = new FakeStore();
-  const finished: TerminalRunEvent[] = [];
-  const runs = {
-    finish: (_: EntityManager, terminal: TerminalRunEvent) => {
-      finished.push(terminal);
-      return Promise.resolve();
-    },
-  };
   const notifications = {
     ownerKey: OWNER,
     onReconnect: () => () => undefined,
     subscribe: () => () => undefined,
   };
-  const dataSource = {
-    transaction: <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager),
-  };
   const log = new RunEventLog(
     store as unknown as RunEventStore,
-    runs as unknown as RunRepository,
     notifications as unknown as RunNotificationsService,
-    dataSource as unknown as DataSource,
     { chunkWindowMs: options.chunkWindowMs ?? 0 } as StreamConfig,
   );
-  return { log, store, finished };
+  return { log, store, finished: store.ended };
 }
 
 const chunk = (content: string) => ({ type: 'message_chunk' as const, content, tokens: 1 });
-const done = () =>
-  Promise.resolve({
-    type: 'complete_state' as const,
+const done = (): RunEnding => ({
+  terminal: {
+    type: 'complete_state',
     message: 'done',
     message_id: 'm-1',
     conversation_id: 'c-1',
     total_tokens: 0,
     usage: { input_tokens: 0, output_tokens: 0 },
-    finish_reason: 'stop' as const,
+    finish_reason: 'stop',
     degraded: false,
     duration_ms: 1,
-  });
+  },
+});
 
 async function collect(log: RunEventLog, runId: string, afterSeq = 0): Promise<RunEvent[]> {
   const events: RunEvent[] = [];
@@ -135,6 +137,7 @@ describe('RunEventLog', () => {
     log.append('c', chunk('1'));
     log.append('a', chunk('2'));
     await Promise.all(['a', 'b', 'c'].map((id) => log.end(id, done)));
+    // (each end is a statement of its own, after the events)
     // The first statement took what was there; what came meanwhile went together into the next.
     expect(store.statements[0]).toEqual([{ runId: 'a', seqs: [1] }]);
     expect(store.statements[1]).toEqual([
@@ -188,7 +191,8 @@ describe('RunEventLog', () => {
   it('ends with storage_unavailable when the answer cannot be stored', async () => {
     const { log, store } = makeLog();
     log.open('r1', new AbortController());
-    const terminal = await log.end('r1', () => Promise.reject(rejected()));
+    store.failures.push({ error: rejected(), runId: 'r1' });
+    const terminal = await log.end('r1', done);
     expect(terminal).toMatchObject({ type: 'error', code: 'storage_unavailable', seq: 1 });
     expect(store.rows.get('r1')).toEqual([terminal]);
   });

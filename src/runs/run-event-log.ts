@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { streamConfig, type StreamConfig } from '../config';
 import { isTransientDatabaseError } from '../database/database-errors';
+import type { SqlPart } from '../database/sql-part';
 import { storableValue } from '../database/storable';
 import { RunJoin, type JoinedRun } from './run-join';
 import { RUN_EVENTS_CHANNEL, RunEventStore, type StoredRunPage } from './run-event.store';
@@ -15,7 +14,6 @@ import {
   type UnnumberedTerminalEvent,
 } from './run-event.types';
 import { RunNotificationsService } from './run-notifications.service';
-import { RunRepository } from './run.repository';
 
 /** Why the log stopped taking a run's events; the run then ends with a `storage_unavailable` error. */
 export class RunStorageError extends Error {
@@ -27,6 +25,16 @@ export class RunStorageError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** How a run ends: its terminal event, and what to store with it in the same statement. */
+export interface RunEnding {
+  terminal: UnnumberedTerminalEvent;
+  /**
+   * More to store with the end (the answer's messages), given the name of a CTE that has a row
+   * only while the run is still this process's to end.
+   */
+  alsoStore?: (guard: string) => SqlPart;
 }
 
 /** Events of a run that failed to store for this long while the database was away: the run stops. */
@@ -93,9 +101,7 @@ export class RunEventLog implements OnApplicationShutdown {
 
   constructor(
     private readonly store: RunEventStore,
-    private readonly runs: RunRepository,
     private readonly notifications: RunNotificationsService,
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(streamConfig.KEY) stream: StreamConfig,
   ) {
     this.chunkWindowMs = stream.chunkWindowMs;
@@ -137,31 +143,29 @@ export class RunEventLog implements OnApplicationShutdown {
   }
 
   /**
-   * Ends a run opened here: waits for its events to be stored, then in one transaction runs
-   * `finish` (which stores the answer and says how the run ended), appends the terminal event and
-   * sets the run's status. Publishes and returns the stored terminal event. If the run's events
-   * could not be stored, or `finish` fails for a reason other than the database being away, the run
-   * ends with a `storage_unavailable` error instead, stored alone.
+   * Ends a run opened here: waits for its events to be stored, then stores, in one statement, the
+   * terminal event `ending` describes with what it adds (the answer's messages) and the run's new
+   * status. Publishes and returns the stored terminal event. If the run's events could not be
+   * stored, or the end fails for a reason other than the database being away, the run ends with a
+   * bare `storage_unavailable` error instead.
    * @throws RunStorageError only when the database stayed away until the process shut down
    */
   async end(
     runId: string,
-    finish: (manager: EntityManager) => Promise<UnnumberedTerminalEvent>,
+    ending: () => RunEnding | Promise<RunEnding>,
   ): Promise<TerminalRunEvent> {
     const run = this.owned.get(runId);
     if (!run) throw new Error(`Run ${runId} is not written by this process`);
     await new Promise<void>((resolve) => this.whenFlushed(run, resolve));
     try {
-      const terminal = await this.storeTerminal(run, run.failure ? undefined : finish);
-      this.publish(runId, [terminal]);
-      return terminal;
-    } catch (error) {
-      if (error instanceof RunStorageError && error.kind === 'closed_elsewhere') {
-        // Another instance closed it (its owner looked dead): that end is the stored one.
-        this.wake(runId);
-        return this.storedTerminal(runId);
+      const terminal = await this.storeEnd(run, run.failure ? storageFailed : ending);
+      if (terminal) {
+        this.publish(runId, [terminal]);
+        return terminal;
       }
-      throw error;
+      // Another instance closed it (its owner looked dead): that end is the stored one.
+      this.wake(runId);
+      return await this.storedTerminal(runId);
     } finally {
       this.owned.delete(runId);
     }
@@ -179,13 +183,21 @@ export class RunEventLog implements OnApplicationShutdown {
   join(runId: string, afterSeq = 0): JoinedRun {
     // Of a run executing here, what is stored already is the replay; of a run executing elsewhere,
     // everything is read from storage, page by page.
-    const replayUntil = this.owned.get(runId)?.storedSeq ?? Number.MAX_SAFE_INTEGER;
-    const join = new RunJoin(runId, afterSeq, replayUntil, this.store, () =>
+    const owned = this.owned.get(runId);
+    const replayUntil = owned?.storedSeq ?? Number.MAX_SAFE_INTEGER;
+    // A run executing here with nothing stored after the reader's position: its events will be
+    // handed over as they are stored, there is nothing to read first.
+    const readFirst = !owned || owned.storedSeq > afterSeq;
+    const join = new RunJoin(runId, afterSeq, replayUntil, readFirst, this.store, () =>
       this.leave(runId, join),
     );
     let entry = this.joins.get(runId);
     if (!entry) {
       const unlisten = this.notifications.subscribe(RUN_EVENTS_CHANNEL, runId, (payload) => {
+        // Of a run written here the log hands events over itself (the announcement of an event
+        // may even arrive before its own write is acknowledged); an end stored by another
+        // instance wakes the readers explicitly (see `end`).
+        if (this.owned.has(runId)) return;
         const seq = Number(payload.slice(payload.lastIndexOf(':') + 1));
         for (const each of this.joins.get(runId)?.joins ?? []) each.wake(seq);
       });
@@ -387,36 +399,26 @@ export class RunEventLog implements OnApplicationShutdown {
   }
 
   /**
-   * Stores the terminal event, retrying while the database is away. Without `finish` (or when it
-   * fails for another reason) the run ends with a bare `storage_unavailable` error, which cannot
-   * fail for what it contains.
+   * Stores the end, retrying while the database is away. When `ending` fails for another reason,
+   * the run ends with a bare `storage_unavailable` error, which cannot fail for what it contains.
+   * @returns the stored terminal event, or undefined when the run was closed elsewhere
    */
-  private async storeTerminal(
+  private async storeEnd(
     run: OwnedRun,
-    finish: ((manager: EntityManager) => Promise<UnnumberedTerminalEvent>) | undefined,
-  ): Promise<TerminalRunEvent> {
-    let make = finish ?? storageFailed;
+    ending: () => RunEnding | Promise<RunEnding>,
+  ): Promise<TerminalRunEvent | undefined> {
+    let make = ending;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.dataSource.transaction(async (manager) => {
-          const unnumbered = storableValue(await make(manager));
-          const terminal = numbered(unnumbered, run.runId, run.nextSeq);
-          const took = await this.store.append(
-            this.ownerKey,
-            [{ runId: run.runId, events: [terminal] }],
-            manager,
-          );
-          if (!took.has(run.runId)) {
-            throw new RunStorageError('closed_elsewhere', 'The run was closed.');
-          }
-          await this.runs.finish(manager, terminal);
-          return terminal;
-        });
+        const { terminal: unnumbered, alsoStore } = await make();
+        const terminal = numbered(storableValue(unnumbered), run.runId, run.nextSeq);
+        const ours = await this.store.end(this.ownerKey, terminal, alsoStore);
+        return ours ? terminal : undefined;
       } catch (error) {
-        if (error instanceof RunStorageError) throw error;
         if (!isTransientDatabaseError(error)) {
-          if (make === storageFailed)
+          if (make === storageFailed) {
             throw new RunStorageError('rejected', 'Storing failed.', { cause: error });
+          }
           this.logger.error({ err: error, run_id: run.runId }, 'Could not store the end of a run');
           make = storageFailed;
           continue;
@@ -439,13 +441,15 @@ export class RunEventLog implements OnApplicationShutdown {
   }
 }
 
-function storageFailed(): Promise<UnnumberedTerminalEvent> {
-  return Promise.resolve({
-    type: 'error',
-    code: 'storage_unavailable',
-    message: 'The answer could not be stored; send the message again.',
-    retryable: true,
-  });
+function storageFailed(): RunEnding {
+  return {
+    terminal: {
+      type: 'error',
+      code: 'storage_unavailable',
+      message: 'The answer could not be stored; send the message again.',
+      retryable: true,
+    },
+  };
 }
 
 /** The event with its run and seq; key order is what clients see: type, run_id, seq, payload. */

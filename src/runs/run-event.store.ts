@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { RunEvent } from './run-event.types';
+import { buildStatement, type SqlPart } from '../database/sql-part';
+import type { RunEvent, TerminalRunEvent } from './run-event.types';
 
 /** The Postgres channel on which "run <id> has events up to <seq>" is announced. */
 export const RUN_EVENTS_CHANNEL = 'run_events';
@@ -42,6 +43,9 @@ const APPEND_EVENTS = `
   )
   SELECT id AS run_id FROM owned`;
 
+/** The CTE of {@link RunEventStore.end} that has the run's row while it is still ours to end. */
+export const OWNED_RUN_CTE = 'owned';
+
 /** One page of a run's events after a seq, with the run's status, in one round trip. */
 const READ_PAGE = `
   SELECT r.status,
@@ -78,6 +82,51 @@ export class RunEventStore {
       [JSON.stringify(rows), owner],
     );
     return new Set(owned.map((row) => row.run_id));
+  }
+
+  /**
+   * Ends a run owned by `owner` in one statement (atomic, one round trip): whatever `alsoStore`
+   * adds (the answer's messages; guarded by {@link OWNED_RUN_CTE}), the terminal event, the run's
+   * status and `last_seq`, and the NOTIFY. Nothing is written when the run is no longer running as
+   * `owner`'s; re-sending it after a commit that was not acknowledged writes nothing either.
+   * @returns whether the run was still ours (and is now ended by this statement)
+   */
+  async end(
+    owner: string,
+    terminal: TerminalRunEvent,
+    alsoStore?: (guard: string) => SqlPart,
+  ): Promise<boolean> {
+    const status =
+      terminal.type === 'error'
+        ? 'failed'
+        : terminal.finish_reason === 'cancelled'
+          ? 'cancelled'
+          : 'completed';
+    const statement = buildStatement((param) => {
+      const run = param(terminal.run_id);
+      const seq = param(terminal.seq);
+      const owned = `${OWNED_RUN_CTE} AS (
+        SELECT id FROM runs WHERE id = ${run} AND status = 'running' AND owner_id = ${param(owner)}
+        FOR UPDATE
+      )`;
+      const extra = alsoStore ? `, ${alsoStore(OWNED_RUN_CTE)(param)}` : '';
+      return `WITH ${owned}${extra}, event AS (
+        INSERT INTO run_events (run_id, seq, type, payload)
+        SELECT id, ${seq}::int, ${param(terminal.type)}, ${param(JSON.stringify(terminal))}::json
+        FROM ${OWNED_RUN_CTE}
+        ON CONFLICT (run_id, seq) DO NOTHING
+      ), ended AS (
+        UPDATE runs SET status = ${param(status)}, finish_reason = ${param(
+          terminal.type === 'complete_state' ? terminal.finish_reason : null,
+        )}, error_code = ${param(terminal.type === 'error' ? terminal.code : null)},
+          finished_at = now(), last_seq = ${seq}::int
+        FROM ${OWNED_RUN_CTE} WHERE runs.id = ${OWNED_RUN_CTE}.id
+        RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':' || runs.last_seq)
+      )
+      SELECT id FROM ${OWNED_RUN_CTE}`;
+    });
+    const rows = await this.dataSource.query<unknown[]>(statement.text, statement.values);
+    return rows.length > 0;
   }
 
   /** Up to `limit` stored events of the run after `afterSeq`, in order. */

@@ -1,21 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import {
   AgentRunner,
   countTokens,
-  type AgentHistoryMessage,
   type AgentProducedMessage,
   type AgentRunPartial,
   type AgentRunResult,
 } from '../agent';
-import type { MessageEntity } from '../conversations/message.entity';
 import { MessagesService, type NewMessage } from '../conversations/messages.service';
 import { LlmMetrics } from '../metrics';
 import { CircuitBreakerRegistry } from '../resilience';
 import type { LiveRun } from './live-runs.registry';
 import { type AnswerScope, ResponseCache } from './response-cache';
-import { RunEventLog, RunStorageError } from './run-event-log';
-import type { RunFinishReason, TerminalRunEvent, UnnumberedTerminalEvent } from './run-event.types';
+import { type RunEnding, RunEventLog, RunStorageError } from './run-event-log';
+import type { RunFinishReason, TerminalRunEvent } from './run-event.types';
 import { classifyRunFailure, type RunOutcome } from './run-outcome';
 
 /** What the executor needs to know about the run it drives. */
@@ -77,7 +74,7 @@ export class RunExecutor {
       outcome = this.afterFailure(context, error);
     }
     try {
-      return await this.log.end(run.runId, (manager) => this.store(manager, context, outcome));
+      return await this.log.end(run.runId, () => this.ending(context, outcome));
     } catch (error) {
       // The database stayed away until shutdown: whichever instance closes the run stores its end.
       this.logger.warn(`Run ${run.runId} ended unstored: ${String(error)}`);
@@ -164,9 +161,7 @@ export class RunExecutor {
   }
 
   private async runAgent({ run, question }: RunContext): Promise<AgentRunResult> {
-    const history = (await this.messages.history(run.conversationId))
-      .filter((message) => message.seq < question.seq && message.status !== 'failed')
-      .map(toHistory);
+    const history = await this.messages.history(run.conversationId, question.seq);
     const agentRun = this.agent.run({
       history,
       message: question.content,
@@ -180,12 +175,8 @@ export class RunExecutor {
     }
   }
 
-  /** Stores the answer (inside the log's closing transaction) and says how the run ended. */
-  private async store(
-    manager: EntityManager,
-    context: RunContext,
-    outcome: RunOutcome,
-  ): Promise<UnnumberedTerminalEvent> {
+  /** How the run ends: its terminal event, and the answer's messages to store with it. */
+  private ending(context: RunContext, outcome: RunOutcome): RunEnding {
     const { run } = context;
     const produced = outcome.kind === 'complete' ? outcome.result : outcome.partial;
     const toStore = produced
@@ -201,17 +192,21 @@ export class RunExecutor {
         runId: run.runId,
       });
     }
-    const stored = await this.messages.append(manager, run.conversationId, toStore);
+    const prepared = this.messages.prepareAppend(run.conversationId, toStore);
+    const alsoStore = toStore.length > 0 ? prepared.sql : undefined;
     if (outcome.kind === 'error') {
       return {
-        type: 'error',
-        code: outcome.code,
-        message: outcome.message,
-        retryable: outcome.retryable,
-        ...(outcome.retryAfterMs !== undefined ? { retry_after_ms: outcome.retryAfterMs } : {}),
+        alsoStore,
+        terminal: {
+          type: 'error',
+          code: outcome.code,
+          message: outcome.message,
+          retryable: outcome.retryable,
+          ...(outcome.retryAfterMs !== undefined ? { retry_after_ms: outcome.retryAfterMs } : {}),
+        },
       };
     }
-    const answer = [...stored].reverse().find((message) => message.role === 'assistant');
+    const answer = toStore.findLastIndex((message) => message.role === 'assistant');
     const usage = produced?.usage ?? { input_tokens: 0, output_tokens: 0, estimated: true };
     const finishReason: RunFinishReason =
       outcome.kind === 'partial'
@@ -220,19 +215,22 @@ export class RunExecutor {
           ? 'length'
           : 'stop';
     return {
-      type: 'complete_state',
-      message: produced?.text ?? '',
-      message_id: answer?.id ?? '',
-      conversation_id: run.conversationId,
-      total_tokens: usage.input_tokens + usage.output_tokens,
-      usage: {
-        input_tokens: usage.input_tokens,
-        output_tokens: usage.output_tokens,
-        estimated: usage.estimated,
+      alsoStore,
+      terminal: {
+        type: 'complete_state',
+        message: produced?.text ?? '',
+        message_id: answer >= 0 ? prepared.ids[answer] : '',
+        conversation_id: run.conversationId,
+        total_tokens: usage.input_tokens + usage.output_tokens,
+        usage: {
+          input_tokens: usage.input_tokens,
+          output_tokens: usage.output_tokens,
+          estimated: usage.estimated,
+        },
+        finish_reason: finishReason,
+        degraded: outcome.kind === 'complete' && outcome.degraded === true,
+        duration_ms: Date.now() - context.startedAt,
       },
-      finish_reason: finishReason,
-      degraded: outcome.kind === 'complete' && outcome.degraded === true,
-      duration_ms: Date.now() - context.startedAt,
     };
   }
 }
@@ -242,16 +240,6 @@ const STORAGE_FAILED = {
   message: 'The answer could not be stored; send the message again.',
   retryable: true,
 } as const;
-
-function toHistory(message: MessageEntity): AgentHistoryMessage {
-  return {
-    role: message.role,
-    content: message.content,
-    tool_calls: message.toolCalls,
-    tool_call_id: message.toolCallId,
-    tool_name: message.toolName,
-  };
-}
 
 /**
  * The messages a run produced, in order. For a run that stopped early, the text streamed after the

@@ -45,7 +45,7 @@ describe('RunJoin', () => {
     const storage = new FakeStorage();
     storage.events = [chunk(1), chunk(2), chunk(3)];
     let closed = 0;
-    const join = new RunJoin(RUN, 1, 3, storage, () => (closed += 1));
+    const join = new RunJoin(RUN, 1, 3, true, storage, () => (closed += 1));
     expect(await take(join, 2)).toEqual([
       [2, true],
       [3, true],
@@ -66,7 +66,7 @@ describe('RunJoin', () => {
 
   it('fills a gap between what it holds and what it is given from storage', async () => {
     const storage = new FakeStorage();
-    const join = new RunJoin(RUN, 0, 0, storage, () => undefined);
+    const join = new RunJoin(RUN, 0, 0, true, storage, () => undefined);
     const first = join.next();
     await new Promise((resolve) => setImmediate(resolve));
     storage.events = [chunk(1), chunk(2), chunk(3)];
@@ -81,7 +81,7 @@ describe('RunJoin', () => {
   it('reads again when woken for a seq it does not have, and not for one it has', async () => {
     const storage = new FakeStorage();
     storage.events = [chunk(1)];
-    const join = new RunJoin(RUN, 0, Number.MAX_SAFE_INTEGER, storage, () => undefined);
+    const join = new RunJoin(RUN, 0, Number.MAX_SAFE_INTEGER, true, storage, () => undefined);
     expect(await take(join, 1)).toEqual([[1, true]]);
     const reads = storage.reads;
     join.wake(1);
@@ -97,7 +97,7 @@ describe('RunJoin', () => {
 
   it('drops live events a slow reader has not taken past its bound, and reads them back', async () => {
     const storage = new FakeStorage();
-    const join = new RunJoin(RUN, 0, 0, storage, () => undefined);
+    const join = new RunJoin(RUN, 0, 0, true, storage, () => undefined);
     await new Promise((resolve) => setImmediate(resolve));
     const all = Array.from({ length: 600 }, (_, i) => chunk(i + 1));
     storage.events = all;
@@ -110,7 +110,7 @@ describe('RunJoin', () => {
     const storage = new FakeStorage();
     storage.events = [chunk(1), terminal(2)];
     storage.running = false;
-    const join = new RunJoin(RUN, 2, 2, storage, () => undefined);
+    const join = new RunJoin(RUN, 2, 2, true, storage, () => undefined);
     expect((await join.next()).done).toBe(true);
   });
 
@@ -120,7 +120,7 @@ describe('RunJoin', () => {
       const storage = new FakeStorage();
       storage.events = [chunk(1)];
       storage.failNext = true;
-      const join = new RunJoin(RUN, 0, 1, storage, () => undefined);
+      const join = new RunJoin(RUN, 0, 1, true, storage, () => undefined);
       const next = join.next();
       await jest.advanceTimersByTimeAsync(1000);
       expect((await next).value).toEqual(chunk(1));

@@ -37,7 +37,7 @@ export class RunJoin implements JoinedRun {
   /** Seq of the last event yielded. */
   private yielded: number;
   private held: RunEvent[] = [];
-  private readNeeded = true;
+  private readNeeded: boolean;
   private reading = false;
   private ended = false;
   private closed = false;
@@ -49,6 +49,8 @@ export class RunJoin implements JoinedRun {
     afterSeq: number,
     /** The last seq that counts as a replay (see {@link JoinedRun.replaying}). */
     private readonly replayUntil: number,
+    /** Whether storage may hold events after `afterSeq` already. */
+    readFirst: boolean,
     private readonly storage: {
       readPage(runId: string, afterSeq: number, limit: number): Promise<StoredRunPage>;
     },
@@ -56,6 +58,7 @@ export class RunJoin implements JoinedRun {
   ) {
     this.last = afterSeq;
     this.yielded = afterSeq;
+    this.readNeeded = readFirst;
   }
 
   /** Events of this run, stored just now in this process, in seq order. */
