@@ -3,8 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { appendUserMessageSql } from '../conversations/message.sql';
 import { RUN_EVENTS_CHANNEL } from './run-event.store';
-import { RUN_ABANDONED, type TerminalRunEvent } from './run-event.types';
-import { RunEntity, type RunStatus } from './run.entity';
+import { RUN_ABANDONED } from './run-event.types';
+import { RunEntity } from './run.entity';
 
 /** Hours an Idempotency-Key keeps naming its run. */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
@@ -160,26 +160,6 @@ export class RunRepository {
   /** The conversation's active run, if any. */
   findActive(conversationId: string): Promise<RunEntity | null> {
     return this.runs.findOneBy({ conversationId, status: 'running' });
-  }
-
-  /** Sets the status a run ended with (in the transaction that stores its terminal event). */
-  async finish(manager: EntityManager, terminal: TerminalRunEvent): Promise<void> {
-    const status: Exclude<RunStatus, 'running'> =
-      terminal.type === 'error'
-        ? 'failed'
-        : terminal.finish_reason === 'cancelled'
-          ? 'cancelled'
-          : 'completed';
-    await manager.query(
-      `UPDATE runs SET status = $2, finish_reason = $3, error_code = $4, finished_at = now()
-       WHERE id = $1`,
-      [
-        terminal.run_id,
-        status,
-        terminal.type === 'complete_state' ? terminal.finish_reason : null,
-        terminal.type === 'error' ? terminal.code : null,
-      ],
-    );
   }
 
   /** Closes the runs whose process died; see {@link CLOSE_ABANDONED}. Answers how many. */
