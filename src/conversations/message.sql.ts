@@ -75,3 +75,32 @@ export function appendMessagesSql(
     )`;
   };
 }
+
+/**
+ * The most earlier messages a run reads as history. The model sees at most `LLM_MAX_HISTORY_TOKENS`
+ * of them and every message costs a few tokens, so older ones could never be sent; the bound keeps
+ * the cost of starting a run in a very long conversation bounded.
+ */
+export const HISTORY_MAX_MESSAGES = 2000;
+
+/**
+ * A scalar subquery: the conversation's messages a model may see (not `failed`), oldest first,
+ * the last {@link HISTORY_MAX_MESSAGES} of them, as a JSON array of {@link HistoryMessage}s. In a
+ * statement that also appends a message, it reads the conversation as it was before.
+ */
+export function historySql(conversationId: string): string {
+  return `SELECT coalesce(json_agg(json_build_object('role', h.role, 'content', h.content,
+            'tool_calls', h.tool_calls, 'tool_call_id', h.tool_call_id, 'tool_name', h.tool_name)
+            ORDER BY h.seq), '[]'::json)
+          FROM (SELECT * FROM messages WHERE conversation_id = ${conversationId} AND status <> 'failed'
+                ORDER BY seq DESC LIMIT ${HISTORY_MAX_MESSAGES}) AS h`;
+}
+
+/** A message as the agent reads it (column names as stored). */
+export interface HistoryMessage {
+  role: 'user' | 'assistant' | 'tool';
+  content: string;
+  tool_calls: Array<{ id: string; name: string; args: Record<string, unknown> }> | null;
+  tool_call_id: string | null;
+  tool_name: string | null;
+}

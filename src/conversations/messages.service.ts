@@ -29,15 +29,6 @@ export interface NewMessage {
   runId?: string | null;
 }
 
-/** A message as the agent reads it (column names as stored). */
-export interface HistoryMessage {
-  role: MessageRole;
-  content: string;
-  tool_calls: StoredToolCall[] | null;
-  tool_call_id: string | null;
-  tool_name: string | null;
-}
-
 /**
  * Messages of a conversation: appended with the next per-conversation `seq`, read oldest first.
  * `conversations.message_count` is kept equal to the number of messages by the same statement that
@@ -146,17 +137,5 @@ export class MessagesService {
     where: { id?: string; runId?: string; role?: MessageRole },
   ): Promise<MessageEntity | null> {
     return this.messages.findOneBy({ conversationId, ...where });
-  }
-
-  /**
-   * The conversation's messages before `beforeSeq` that a model may see (not `failed`), oldest
-   * first: the agent's input. Plain rows, not entities: this runs once per run.
-   */
-  async history(conversationId: string, beforeSeq: number): Promise<HistoryMessage[]> {
-    return this.messages.query<HistoryMessage[]>(
-      `SELECT role, content, tool_calls, tool_call_id, tool_name FROM messages
-       WHERE conversation_id = $1 AND seq < $2 AND status <> 'failed' ORDER BY seq`,
-      [conversationId, beforeSeq],
-    );
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   AgentRunner,
   countTokens,
+  type AgentHistoryMessage,
   type AgentProducedMessage,
   type AgentRunPartial,
   type AgentRunResult,
@@ -18,8 +19,8 @@ import { classifyRunFailure, type RunOutcome } from './run-outcome';
 /** What the executor needs to know about the run it drives. */
 export interface RunContext {
   run: LiveRun;
-  /** The user message the run answers. */
-  question: { content: string; seq: number };
+  /** The user message the run answers, and the conversation before it. */
+  question: { content: string; history: AgentHistoryMessage[] };
   /** Whose cached answers this run may store and serve. */
   scope: AnswerScope;
   startedAt: number;
@@ -161,9 +162,8 @@ export class RunExecutor {
   }
 
   private async runAgent({ run, question }: RunContext): Promise<AgentRunResult> {
-    const history = await this.messages.history(run.conversationId, question.seq);
     const agentRun = this.agent.run({
-      history,
+      history: question.history,
       message: question.content,
       signal: run.abort.signal,
     });

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { appendUserMessageSql } from '../conversations/message.sql';
+import {
+  appendUserMessageSql,
+  historySql,
+  type HistoryMessage,
+} from '../conversations/message.sql';
 import { RUN_EVENTS_CHANNEL } from './run-event.store';
 import { RUN_ABANDONED } from './run-event.types';
 import { RunEntity } from './run.entity';
@@ -24,16 +28,18 @@ export interface NewRun {
   contentTokens: number;
 }
 
-/** A run just started, and its user message. */
+/** A run just started, its user message, and the conversation before it (the agent's input). */
 export interface StartedRunRow {
   runId: string;
   createdAt: Date;
   message: { id: string; seq: number; createdAt: Date };
+  history: HistoryMessage[];
 }
 
 /**
  * Starts a run with its user message in one statement (one round trip, atomic): the run is inserted
- * only into a conversation the user owns, and the message takes the conversation's next seq. The
+ * only into a conversation the user owns, and the message takes the conversation's next seq; it
+ * answers the conversation as it was before, the run's history. The
  * partial unique indexes decide conflicts atomically across every instance: another active run in
  * the conversation, or a reused Idempotency-Key.
  */
@@ -45,7 +51,7 @@ const START = `
     RETURNING id, created_at
   ), ${appendUserMessageSql({ conversationId: '$1', content: '$6', tokens: '$7', runId: 'run.id', from: 'run' })}
   SELECT run.id AS run_id, run.created_at, message.id AS message_id, message.seq,
-         message.created_at AS message_created_at
+         message.created_at AS message_created_at, (${historySql('$1')}) AS history
   FROM run, message`;
 
 /**
@@ -97,6 +103,7 @@ export class RunRepository {
       message_id: string;
       seq: number;
       message_created_at: Date;
+      history: HistoryMessage[];
     }>;
     try {
       rows = await manager.query(START, [
@@ -119,6 +126,7 @@ export class RunRepository {
       runId: row.run_id,
       createdAt: row.created_at,
       message: { id: row.message_id, seq: row.seq, createdAt: row.message_created_at },
+      history: row.history,
     };
   }
 

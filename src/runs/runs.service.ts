@@ -278,7 +278,7 @@ export class RunsService {
     this.live.launch(live, (executing) =>
       this.executor.execute({
         run: executing,
-        question: { content: run.content, seq: started.message.seq },
+        question: { content: run.content, history: started.history },
         scope: {
           userId: run.userId,
           conversationId: run.conversationId,
