@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -8,6 +9,8 @@ import {
   ConfigValidationError,
   loadAndValidateEnvironment,
 } from './config';
+import { appEnvSchema } from './config/env.schema';
+import { parseEnv } from './config/validate-environment';
 import { LifecycleService } from './lifecycle';
 
 // How long closing may run past SHUTDOWN_GRACE_MS before the process exits anyway: inside the 5 s
@@ -89,7 +92,18 @@ function shutDown(
     );
 }
 
-bootstrap().catch((error: unknown) => {
+/** One server, or with `WEB_CONCURRENCY` > 1 the primary of that many (see cluster-primary.ts). */
+async function main(): Promise<void> {
+  loadAndValidateEnvironment();
+  const workers = parseEnv(appEnvSchema, process.env).WEB_CONCURRENCY;
+  if (workers > 1 && cluster.isPrimary) {
+    const { runClusterPrimary } = await import('./cluster-primary');
+    return runClusterPrimary(workers);
+  }
+  return bootstrap();
+}
+
+main().catch((error: unknown) => {
   // A bad configuration is an operator's mistake: say what to fix, without a stack trace.
   if (error instanceof ConfigValidationError) {
     process.stderr.write(`${error.message}\n`);

@@ -18,6 +18,7 @@ export const appEnvSchema = z.object({
   RATE_LIMIT_TTL_MS: intVar(60_000, 1000, 3_600_000),
   RATE_LIMIT_MAX: intVar(600, 0, 10_000_000),
   SHUTDOWN_GRACE_MS: intVar(25_000, 0, 600_000),
+  WEB_CONCURRENCY: intVar(1, 1, 64),
 });
 
 export const databaseEnvSchema = z.object({
