@@ -24,7 +24,13 @@ describe('Runs (e2e)', () => {
   let auth: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ LOCAL_MODEL_TOKEN_DELAY_MS: '20', STREAM_HEARTBEAT_MS: '100' });
+    t = await startTestApp({
+      LOCAL_MODEL_TOKEN_DELAY_MS: '20',
+      STREAM_HEARTBEAT_MS: '100',
+      // One event per word: some tests compare the events of two runs, which a time window
+      // would split differently.
+      STREAM_CHUNK_WINDOW_MS: '0',
+    });
     token = await tokenFor('runner');
     auth = `Bearer ${token}`;
   });

@@ -186,6 +186,8 @@ describe('A slow reader (e2e)', () => {
       STREAM_MAX_BUFFER_BYTES: '65536',
       MAX_MESSAGE_CHARS: '1000000',
       MAX_BODY_BYTES: '2000000',
+      // One event per word, as the model streams them: the server must meet backpressure for real.
+      STREAM_CHUNK_WINDOW_MS: '0',
       // The run must not be cut short by the model-call timeout on a busy machine.
       LLM_TIMEOUT_MS: '600000',
       CB_LLM_CALL_TIMEOUT_MS: '600000',

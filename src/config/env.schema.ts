@@ -65,7 +65,7 @@ export const streamEnvSchema = z.object({
   STREAM_MAX_CONNECTIONS: intVar(10_000, 1, 1_000_000),
   STREAM_ON_DISCONNECT: enumVar(['continue', 'cancel'], 'continue'),
   STREAM_MAX_PER_USER: intVar(20, 1, 1_000_000),
-  STREAM_CHUNK_WINDOW_MS: intVar(0, 0, 10_000),
+  STREAM_CHUNK_WINDOW_MS: intVar(20, 0, 10_000),
 });
 
 /** Agent runs: how many at once (in all, per user), admission of bursts, closing abandoned runs. */
