@@ -13,7 +13,7 @@ const TOKENS_PER_MESSAGE = 4;
  * over the text are counted and their tokens per character scaled to the whole length. Counting
  * costs up to ~2.5 µs of CPU a character (uncommon CJK characters, each a few tokens), so a
  * message of 32,000 would hold the event loop for ~80 ms; the estimate costs the same at any
- * length, ~2.5 ms at worst. On this repository's docs and code it is within 4% of the exact count
+ * length, ~2 ms at worst. On this repository's docs and code it is within 4% of the exact count
  * (median) and 10% for 9 texts in 10; up to ~30% on Markdown tables, whose long runs of padding
  * the windows cut.
  */
