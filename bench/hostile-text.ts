@@ -148,14 +148,16 @@ async function measureFunction(fnName: string, chars: number, limitMs: number) {
       [...process.execArgv, __filename, '--child', fnName, String(first), String(chars)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    // The first input also waits for the child to start (ts-node, the tokenizer's ranks).
-    let timer = setTimeout(() => child.kill('SIGKILL'), limitMs + 10_000);
+    // The first input also waits for the child to start (ts-node, the tokenizer's ranks: ~10 s on
+    // a loaded machine).
+    const perInput = limitMs * (CALLS + 1);
+    let timer = setTimeout(() => child.kill('SIGKILL'), perInput + 30_000);
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const measured = JSON.parse(line) as Measurement;
       results.set(measured.name, measured);
       clearTimeout(timer);
-      timer = setTimeout(() => child.kill('SIGKILL'), limitMs * (CALLS + 1));
+      timer = setTimeout(() => child.kill('SIGKILL'), perInput);
     });
     await once(child, 'exit');
     clearTimeout(timer);
