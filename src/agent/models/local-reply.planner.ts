@@ -14,10 +14,10 @@ export type LocalReply =
 /** The opening of every plain answer; the user's words follow, so long inputs give long answers. */
 export const LOCAL_ANSWER_PREAMBLE = 'This is the local development model. You said:';
 
-// The search patterns run on the message with its white space collapsed to single spaces (see
-// searchQuery), so every `\s` below matches one character and `.` matches everything: no pattern
-// can rescan a long run of spaces or a long line from each of its starting points.
-const SEARCH_VERB = /\b(?:search|look\s*up|find)\b/i;
+// The search patterns run on the message with its white space collapsed to single spaces, so every
+// `\s` below matches one character and `.` matches everything: no pattern can rescan a long run of
+// spaces or a long line from each of its starting points.
+const SEARCH_VERB = /\b(?:search|look\s?up|find)\b/i;
 const KNOWLEDGE_BASE = /\b(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b/i;
 /** "search the knowledge base for refunds" -> "refunds". */
 const QUERY_AFTER_KB =
@@ -52,11 +52,12 @@ export function planLocalReply(
   }
   const userText = [...messages].reverse().find((m) => HumanMessage.isInstance(m))?.text ?? '';
 
-  if (toolNames.has(TOOL_NAMES.searchKnowledgeBase) && asksToSearch(userText)) {
+  const flat = userText.replace(/\s+/g, ' ');
+  if (toolNames.has(TOOL_NAMES.searchKnowledgeBase) && asksToSearch(flat)) {
     return {
       kind: 'tool_call',
       name: TOOL_NAMES.searchKnowledgeBase,
-      args: { query: searchQuery(userText) },
+      args: { query: searchQuery(flat) },
     };
   }
   if (toolNames.has(TOOL_NAMES.currentTime) && TIME_QUESTION.test(userText)) {
@@ -75,10 +76,9 @@ function asksToSearch(text: string): boolean {
   return SEARCH_VERB.test(text) && KNOWLEDGE_BASE.test(text);
 }
 
-function searchQuery(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
+function searchQuery(flat: string): string {
   const found = QUERY_BEFORE_KB.exec(flat)?.[1] ?? QUERY_AFTER_KB.exec(flat)?.[1] ?? '';
-  return trimEnd(found, ' ?!.').trim() || text.trim();
+  return trimEnd(found, ' ?!.').trim() || flat.trim();
 }
 
 /**
