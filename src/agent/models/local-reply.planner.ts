@@ -93,7 +93,7 @@ function searchQuery(flat: string): string {
 export function findExpression(text: string): string | undefined {
   const runs = [...text.matchAll(ARITHMETIC_RUN)]
     .map(([run], position) => ({ run: run.trim(), position }))
-    .filter(({ run }) => run.length >= MIN_EXPRESSION_CHARS)
+    .filter(({ run }) => run.length >= MIN_EXPRESSION_CHARS && OPERATOR.test(run))
     .sort((a, b) => b.run.length - a.run.length || a.position - b.position)
     .slice(0, MAX_TRIED_RUNS);
   let best: { expression: string; position: number } | undefined;
@@ -114,6 +114,8 @@ export function findExpression(text: string): string | undefined {
 
 /** "1+1": a number, an operation, a number. */
 const MIN_EXPRESSION_CHARS = 3;
+/** Without one, a run of digits, dots and brackets is no expression ({@link BINARY_OPERATION}). */
+const OPERATOR = /[-+*/%^]/;
 /** Runs parsed at most per message (each parse of a non-expression throws, which is slow). */
 const MAX_TRIED_RUNS = 32;
 
