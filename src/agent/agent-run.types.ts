@@ -15,6 +15,11 @@ export interface AgentHistoryMessage {
   tool_call_id?: string | null;
   /** Tool messages: the tool that produced it. */
   tool_name?: string | null;
+  /**
+   * What its text and tool calls cost in tokens, as stored with it. Used for the history trim
+   * instead of counting the message again on every run; 0 or absent: unknown, counted.
+   */
+  tokens?: number | null;
 }
 
 /** What one run (one user turn) starts from. */

@@ -1,6 +1,6 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import type { AgentHistoryMessage, AgentProducedMessage, AgentToolCall } from './agent-run.types';
-import { countTokens } from './tokenizer';
+import { countTokens, rememberMessageTokens } from './tokenizer';
 
 /** Content of the result made up for a tool call the history has no result for. */
 export const MISSING_TOOL_RESULT = 'No result: the run stopped before this tool call finished.';
@@ -33,18 +33,24 @@ export function toAgentMessages(
     pending.clear();
   };
 
+  const push = (entry: AgentHistoryMessage, message: BaseMessage) => {
+    if (entry.tokens) rememberMessageTokens(message, entry.tokens);
+    messages.push(message);
+  };
+
   history.forEach((entry, index) => {
     const id = `history-${index}`;
     switch (entry.role) {
       case 'user':
         settlePending();
-        messages.push(new HumanMessage({ id, content: entry.content }));
+        push(entry, new HumanMessage({ id, content: entry.content }));
         break;
       case 'assistant': {
         settlePending();
         const calls = entry.tool_calls ?? [];
         if (entry.content === '' && calls.length === 0) break;
-        messages.push(
+        push(
+          entry,
           new AIMessage({
             id,
             content: entry.content,
@@ -57,7 +63,8 @@ export function toAgentMessages(
       case 'tool': {
         const callId = entry.tool_call_id;
         if (!callId || !pending.has(callId)) break;
-        messages.push(
+        push(
+          entry,
           new ToolMessage({
             id,
             content: entry.content,

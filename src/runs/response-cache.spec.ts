@@ -17,6 +17,17 @@ describe('ResponseCache', () => {
     expect(normaliseQuestion('Ça va, Zoë?!')).toBe('ça va zoë');
   });
 
+  it('keys a long question by a short digest, the same whatever its case and punctuation', () => {
+    const long = 'why '.repeat(8000);
+    const key = normaliseQuestion(long);
+    expect(key.length).toBeLessThan(100);
+    expect(normaliseQuestion(long.toUpperCase().replaceAll(' ', '?  '))).toBe(key);
+    expect(normaliseQuestion(`${long}not`)).not.toBe(key);
+    const cache = new ResponseCache(config(10));
+    cache.set(A, long, 'Because.');
+    expect(cache.get(A, `${long.toUpperCase()}!`)).toBe('Because.');
+  });
+
   it('forgets the least recently used answer past its size', () => {
     const cache = new ResponseCache(config(2));
     cache.set(A, 'a', 'A');

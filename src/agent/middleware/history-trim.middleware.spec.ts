@@ -82,4 +82,46 @@ describe('history trimming in the agent', () => {
     expect(countMessagesTokens(sent)).toBeLessThanOrEqual(400);
     expect(countMessagesTokens(sent)).toBeGreaterThan(250);
   });
+
+  it('takes the token count stored with a message instead of counting it again', async () => {
+    const model = fakeModel().respond(new AIMessage('ok'));
+    const history: AgentHistoryMessage[] = [
+      { role: 'user', content: 'short but stored as huge', tokens: 1000 },
+      { role: 'assistant', content: 'short too', tokens: 3 },
+      { role: 'user', content: 'recent question' },
+      { role: 'assistant', content: 'recent answer' },
+    ];
+    const runner = new AgentRunner({ maxHistoryTokens: 500 }, { model });
+
+    for await (const _ of runner.run({ history, message: 'latest question' })) {
+      // drain
+    }
+
+    const sent = model.calls[0].messages.slice(1).map((m) => m.text);
+    expect(sent).toEqual(['recent question', 'recent answer', 'latest question']);
+  });
+});
+
+describe('trimHistory over a long conversation', () => {
+  it('reads only the newest messages that fit, however long the conversation', async () => {
+    const read = new Set<number>();
+    const history = Array.from({ length: 10_000 }, (_, i) => {
+      const content = i % 2 === 0 ? `question ${i}` : `answer ${i}`;
+      const message = i % 2 === 0 ? new HumanMessage(content) : new AIMessage(content);
+      Object.defineProperty(message, 'content', {
+        enumerable: true,
+        get: () => {
+          read.add(i);
+          return content;
+        },
+      });
+      return message;
+    });
+    const kept = await trimHistory([...history, new HumanMessage('now')], 200);
+
+    expect(kept.length).toBeGreaterThan(10);
+    expect(kept.length).toBeLessThan(40);
+    // What fits, and the one message that did not.
+    expect(read.size).toBeLessThanOrEqual(kept.length);
+  });
 });

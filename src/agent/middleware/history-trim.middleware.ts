@@ -1,11 +1,22 @@
-import { type BaseMessage, HumanMessage, trimMessages } from '@langchain/core/messages';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type BaseMessage, HumanMessage } from '@langchain/core/messages';
 import { createMiddleware } from 'langchain';
-import { countMessagesTokens, countTokens } from '../tokenizer';
+import { countMessageTokens, countMessagesTokens, countTokens } from '../tokenizer';
+
+/**
+ * Counting a message holds the event loop (up to ~5 ms for a long one): after this long, the trim
+ * lets other requests run before it goes on.
+ */
+const YIELD_AFTER_MS = 10;
 
 /**
  * Keeps what the model sees within `maxTokens`: the current turn (the latest user message and
  * everything after it) always, then as many of the most recent earlier messages as fit, starting
  * on a user message so that no tool result is sent without the call it answers.
+ *
+ * Linear: it walks back from the newest message and stops at the first that does not fit, so a
+ * long conversation costs no more than the part of it that fits. (LangChain's `trimMessages`
+ * copies every message and recounts the whole list once per message it drops.)
  */
 export async function trimHistory(
   messages: readonly BaseMessage[],
@@ -13,17 +24,21 @@ export async function trimHistory(
 ): Promise<BaseMessage[]> {
   const turnStart = messages.findLastIndex((m) => HumanMessage.isInstance(m));
   if (turnStart <= 0) return [...messages];
-  const earlier = messages.slice(0, turnStart);
-  const turn = messages.slice(turnStart);
-  const budget = maxTokens - countMessagesTokens(turn);
-  if (budget <= 0) return turn;
-  const kept = await trimMessages(earlier, {
-    maxTokens: budget,
-    strategy: 'last',
-    startOn: 'human',
-    tokenCounter: countMessagesTokens,
-  });
-  return [...kept, ...turn];
+  let budget = maxTokens - countMessagesTokens(messages.slice(turnStart));
+  let start = turnStart;
+  let sliceStarted = performance.now();
+  while (start > 0) {
+    if (performance.now() - sliceStarted > YIELD_AFTER_MS) {
+      await nextTurn();
+      sliceStarted = performance.now();
+    }
+    const cost = countMessageTokens(messages[start - 1]);
+    if (cost > budget) break;
+    budget -= cost;
+    start -= 1;
+  }
+  while (start < turnStart && !HumanMessage.isInstance(messages[start])) start += 1;
+  return messages.slice(start);
 }
 
 /**

@@ -4,7 +4,7 @@ import { createMiddleware } from 'langchain';
 import { AgentTimeoutError } from '../agent.errors';
 import { toAgentModelError } from '../model-error.classifier';
 import { USAGE_ESTIMATED_KEY } from '../run-usage';
-import { countMessagesTokens, countTokens } from '../tokenizer';
+import { countMessagesTokens, countTokens, countToolCallTokens } from '../tokenizer';
 import { withCallSignal } from './model-call-signal';
 
 /**
@@ -31,8 +31,9 @@ export function modelCallGuardMiddleware(options: { timeoutMs: number }) {
       try {
         const call = handler({ ...request, model: withCallSignal(request.model, deadline.signal) });
         const response = await raceWithSignal(Promise.resolve(call), deadline.signal);
-        const sent = [request.systemMessage, ...request.messages].filter((m) => m?.text);
-        return withUsage(response, countMessagesTokens(sent));
+        return withUsage(response, () =>
+          countMessagesTokens([request.systemMessage, ...request.messages].filter((m) => m?.text)),
+        );
       } catch (error) {
         if (runSignal?.aborted) throw error;
         if (deadline.signal.aborted) throw deadline.signal.reason;
@@ -44,12 +45,11 @@ export function modelCallGuardMiddleware(options: { timeoutMs: number }) {
   });
 }
 
-function withUsage(response: AIMessage, inputTokens: number): AIMessage {
+/** Counts only when the provider reported nothing: its figures are the right ones, and free. */
+function withUsage(response: AIMessage, countInput: () => number): AIMessage {
   if (!AIMessage.isInstance(response) || response.usage_metadata) return response;
-  const calls = response.tool_calls ?? [];
-  const outputTokens =
-    countTokens(response.text) +
-    calls.reduce((sum, c) => sum + countTokens(c.name) + countTokens(JSON.stringify(c.args)), 0);
+  const inputTokens = countInput();
+  const outputTokens = countTokens(response.text) + countToolCallTokens(response);
   response.usage_metadata = {
     input_tokens: inputTokens,
     output_tokens: outputTokens,

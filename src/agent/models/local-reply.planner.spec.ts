@@ -142,7 +142,43 @@ describe('findExpression', () => {
     ['1 +', undefined],
     ['what is 1 / 0', '1 / 0'],
     ['first 1+1 then 10 * 10 * 10', '10 * 10 * 10'],
+    ['first 1+2 then 3+4', '1+2'],
+    ['((((1 + 2) and 3 * 4', '1 + 2'],
+    ['3 * 4 and ((((1 + 2)', '3 * 4'],
+    [`${'('.repeat(600)}1+2 hmm`, '1+2'],
   ])('finds %j -> %j', (text, expression) => {
     expect(findExpression(text)).toBe(expression);
+  });
+
+  it('finds the expression after thousands of arithmetic-looking runs that do not parse', () => {
+    const text = `${'1+1+ a '.repeat(5000)} and 22 * 33 * 44 * 55`;
+    expect(findExpression(text)).toBe('22 * 33 * 44 * 55');
+  });
+});
+
+/** Messages of MAX_MESSAGE_CHARS that made the planner's patterns backtrack (issue #12). */
+const HOSTILE = {
+  'a run of ")" between numbers': `1${' )'.repeat(15_998)} 1`,
+  'many "search kb" on one line': `${'search kb '.repeat(3200)}\nx`,
+  'many "search" words': `${'search '.repeat(4570)}docs`,
+  'a search ending in question marks': `search the docs for x${' ?'.repeat(16_000)}y`,
+  'many sums that do not parse': '1+1+ a '.repeat(4571),
+};
+
+describe('planLocalReply on hostile messages', () => {
+  it.each(Object.entries(HOSTILE))('plans a reply to %s in well under a second', (_, text) => {
+    // Before, these took from 1 s to minutes; now a few milliseconds, however loaded the machine.
+    const started = performance.now();
+    planLocalReply(turn(text), ALL_TOOLS);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('still reads the query of a long message, with its white space collapsed', () => {
+    const reply = planLocalReply(turn('search the docs for\n\n  refund   policy?? '), ALL_TOOLS);
+    expect(reply).toEqual({
+      kind: 'tool_call',
+      name: 'search_knowledge_base',
+      args: { query: 'refund policy' },
+    });
   });
 });

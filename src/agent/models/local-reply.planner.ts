@@ -1,5 +1,9 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import { evaluateExpression, ExpressionError } from '../tools/expression-parser';
+import {
+  evaluateExpression,
+  ExpressionError,
+  MAX_EXPRESSION_LENGTH,
+} from '../tools/expression-parser';
 import { TOOL_NAMES } from '../tools/tool-names';
 
 /** What the local model answers: a tool call, or text. */
@@ -10,14 +14,20 @@ export type LocalReply =
 /** The opening of every plain answer; the user's words follow, so long inputs give long answers. */
 export const LOCAL_ANSWER_PREAMBLE = 'This is the local development model. You said:';
 
-const SEARCH_VERB = /\b(?:search|look\s*up|find)\b/i;
+// The search patterns run on the message with its white space collapsed to single spaces, so every
+// `\s` below matches one character and `.` matches everything: no pattern can rescan a long run of
+// spaces or a long line from each of its starting points.
+const SEARCH_VERB = /\b(?:search|look\s?up|find)\b/i;
 const KNOWLEDGE_BASE = /\b(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b/i;
 /** "search the knowledge base for refunds" -> "refunds". */
 const QUERY_AFTER_KB =
-  /(?:search|look\s*up|find)\b(?:\s+(?:in|through))?(?:\s+the)?\s+(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b\s*(?:for|about|on|regarding)?\s*(.*)$/i;
-/** "search for refunds in the knowledge base" -> "refunds". */
+  /(?:search|look\s?up|find)\b(?:\s(?:in|through))?(?:\sthe)?\s(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b\s?(?:for|about|on|regarding)?\s?(.*)$/i;
+/**
+ * "search for refunds in the knowledge base" -> "refunds". The query is at most 300 characters, so
+ * that a message of many "search" words and no "in the docs" costs a bounded scan from each.
+ */
 const QUERY_BEFORE_KB =
-  /(?:search|look\s*up|find)\s+(?:for\s+)?(.+?)\s+in\s+(?:the\s+)?(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b/i;
+  /(?:search|look\s?up|find)\s(?:for\s)?(.{1,300}?)\sin\s(?:the\s)?(?:knowledge[\s-]?base|kb|docs|documentation|documents?)\b/i;
 const TIME_QUESTION =
   /\b(?:what time|current time|time is it|time now|what(?:'s| is) the date|today's date|current date|what day is)\b/i;
 const TIME_ZONE = /\b([A-Z][A-Za-z_]+\/[A-Z][A-Za-z_]+(?:\/[A-Z][A-Za-z_]+)?)\b|\b(UTC)\b/;
@@ -42,11 +52,12 @@ export function planLocalReply(
   }
   const userText = [...messages].reverse().find((m) => HumanMessage.isInstance(m))?.text ?? '';
 
-  if (toolNames.has(TOOL_NAMES.searchKnowledgeBase) && asksToSearch(userText)) {
+  const flat = userText.replace(/\s+/g, ' ');
+  if (toolNames.has(TOOL_NAMES.searchKnowledgeBase) && asksToSearch(flat)) {
     return {
       kind: 'tool_call',
       name: TOOL_NAMES.searchKnowledgeBase,
-      args: { query: searchQuery(userText) },
+      args: { query: searchQuery(flat) },
     };
   }
   if (toolNames.has(TOOL_NAMES.currentTime) && TIME_QUESTION.test(userText)) {
@@ -65,31 +76,69 @@ function asksToSearch(text: string): boolean {
   return SEARCH_VERB.test(text) && KNOWLEDGE_BASE.test(text);
 }
 
-function searchQuery(text: string): string {
-  const query = (QUERY_BEFORE_KB.exec(text)?.[1] ?? QUERY_AFTER_KB.exec(text)?.[1] ?? '')
-    .replace(/[\s?!.]+$/, '')
-    .trim();
-  return query || text.trim();
+function searchQuery(flat: string): string {
+  const found = QUERY_BEFORE_KB.exec(flat)?.[1] ?? QUERY_AFTER_KB.exec(flat)?.[1] ?? '';
+  return trimEnd(found, ' ?!.').trim() || flat.trim();
 }
 
 /**
  * Finds the longest run of the message that is arithmetic with at least one operation, e.g.
- * "12 * (3 + 4)" in "what is 12 * (3 + 4)?". Parentheses of the sentence around it are shed.
+ * "12 * (3 + 4)" in "what is 12 * (3 + 4)?"; the first of the longest on a tie. Parentheses of the
+ * sentence around it are shed.
+ *
+ * Bounded: only the {@link MAX_TRIED_RUNS} longest runs are parsed, longest first, and a run
+ * shorter than the best expression found is not parsed at all. A message of thousands of
+ * arithmetic-looking runs that do not parse ("1+1+ a 1+1+ a …") cost ~0.3 s before.
  */
 export function findExpression(text: string): string | undefined {
-  let best: string | undefined;
-  for (const [run] of text.matchAll(ARITHMETIC_RUN)) {
-    const trimmed = run.trim();
-    const variants = [
-      trimmed,
-      trimmed.replace(/^[\s(]+/, ''),
-      trimmed.replace(/[\s)]+$/, ''),
-      trimmed.replace(/^[\s(]+/, '').replace(/[\s)]+$/, ''),
-    ];
-    const candidate = variants.find(isExpression);
-    if (candidate && (!best || candidate.length > best.length)) best = candidate;
+  const runs = [...text.matchAll(ARITHMETIC_RUN)]
+    .map(([run], position) => ({ run: run.trim(), position }))
+    .filter(({ run }) => run.length >= MIN_EXPRESSION_CHARS && OPERATOR.test(run))
+    .sort((a, b) => b.run.length - a.run.length || a.position - b.position)
+    .slice(0, MAX_TRIED_RUNS);
+  let best: { expression: string; position: number } | undefined;
+  for (const { run, position } of runs) {
+    if (best && run.length < best.expression.length) break;
+    const opened = trimStart(run, ' (');
+    const expression = [...new Set([run, opened, trimEnd(run, ' )'), trimEnd(opened, ' )')])]
+      .filter((variant) => variant.length <= MAX_EXPRESSION_LENGTH)
+      .find(isExpression);
+    if (!expression) continue;
+    const longer = !best || expression.length > best.expression.length;
+    if (longer || (expression.length === best?.expression.length && position < best.position)) {
+      best = { expression, position };
+    }
   }
-  return best;
+  return best?.expression;
+}
+
+/** "1+1": a number, an operation, a number. */
+const MIN_EXPRESSION_CHARS = 3;
+/** Without one, a run of digits, dots and brackets is no expression ({@link BINARY_OPERATION}). */
+const OPERATOR = /[-+*/%^]/;
+/** Runs parsed at most per message (each parse of a non-expression throws, which is slow). */
+const MAX_TRIED_RUNS = 32;
+
+/**
+ * The text without the given characters (white space, when `chars` has a space) at its start.
+ * A loop, not `replace(/[\s)]+$/)`: that pattern rescans a run from each of its characters when
+ * the run does not reach the end (`1 ) ) ) … ) 1` took seconds).
+ */
+function trimStart(text: string, chars: string): string {
+  let start = 0;
+  while (start < text.length && isOneOf(text[start], chars)) start += 1;
+  return text.slice(start);
+}
+
+/** The text without the given characters (white space, when `chars` has a space) at its end. */
+function trimEnd(text: string, chars: string): string {
+  let end = text.length;
+  while (end > 0 && isOneOf(text[end - 1], chars)) end -= 1;
+  return text.slice(0, end);
+}
+
+function isOneOf(char: string, chars: string): boolean {
+  return chars.includes(char) || (chars.includes(' ') && /\s/.test(char));
 }
 
 /** Well-formed arithmetic; "1 / 0" is, so that the calculator gets to report the error. */

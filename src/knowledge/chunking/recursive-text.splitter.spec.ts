@@ -45,6 +45,24 @@ describe('RecursiveTextSplitter', () => {
     for (const word of words) expect(seen.has(word)).toBe(true);
   });
 
+  it('cuts a long text without separators into windows sharing the overlap, never inside an emoji', async () => {
+    const text = 'ab😀'.repeat(2500);
+    const chunks = await split(text, 100, 20);
+    expect(chunks.join('').length).toBeGreaterThan(text.length);
+    for (const [i, chunk] of chunks.entries()) {
+      expect(chunk.length).toBeLessThanOrEqual(100);
+      expect(chunk).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/u);
+      // Each chunk starts with the end of the one before (at most the overlap).
+      if (i > 0) expect(chunks[i - 1].slice(-20)).toContain(chunk.slice(0, 16));
+    }
+  });
+
+  it('cuts a quarter of a megabyte of one letter into windows, each sharing the overlap', async () => {
+    const letters = await split('a'.repeat(250_000), 1000, 200);
+    expect(letters).toHaveLength(Math.ceil((250_000 - 200) / 800));
+    expect(letters.slice(0, -1).every((chunk) => chunk.length === 1000)).toBe(true);
+  });
+
   it('drops chunks that are only white space', async () => {
     expect(await split('\n\n   \n\n', 5)).toEqual([]);
   });

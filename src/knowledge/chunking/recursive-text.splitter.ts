@@ -42,8 +42,9 @@ export class RecursiveTextSplitter {
     // The first separator the text contains; "" (characters) always does.
     const index = separators.findIndex((s) => s === '' || text.includes(s));
     const separator = separators[index] ?? '';
+    if (separator === '') return this.mergeCharacters(text);
     const finer = separators.slice(index + 1);
-    const pieces = separator === '' ? [...text] : text.split(separator);
+    const pieces = text.split(separator);
 
     const chunks: string[] = [];
     let fitting: string[] = [];
@@ -55,38 +56,69 @@ export class RecursiveTextSplitter {
       // A piece too large on its own is split at a finer border.
       if (fitting.length > 0) chunks.push(...this.merge(fitting, separator));
       fitting = [];
-      chunks.push(...(finer.length > 0 ? this.split(piece, finer) : [piece]));
+      chunks.push(...this.split(piece, finer));
     }
     if (fitting.length > 0) chunks.push(...this.merge(fitting, separator));
     return chunks;
   }
 
-  /** Joins small pieces into chunks up to the size, starting each chunk with the overlap. */
-  private merge(pieces: readonly string[], separator: string): string[] {
+  /**
+   * What {@link merge} makes of the text's characters joined by "", without an array of every
+   * character: windows of the text, each starting with the overlap.
+   */
+  private mergeCharacters(text: string): string[] {
     const chunks: string[] = [];
-    const current: string[] = [];
-    let length = 0;
-    const joinedLength = (extra: number) =>
-      length + extra + (current.length > 0 ? separator.length : 0);
-
-    for (const piece of pieces) {
-      if (joinedLength(piece.length) > this.chunkSize && current.length > 0) {
-        pushChunk(chunks, current.join(separator));
-        // Keep the tail that fits in the overlap (and leaves room for the new piece).
-        while (
-          length > this.chunkOverlap ||
-          (length > 0 && joinedLength(piece.length) > this.chunkSize)
-        ) {
-          const dropped = current.shift() ?? '';
-          length -= dropped.length + (current.length > 0 ? separator.length : 0);
+    let head = 0;
+    for (let i = 0; i < text.length;) {
+      const width = charWidth(text, i);
+      if (i - head + width > this.chunkSize && i > head) {
+        pushChunk(chunks, text.slice(head, i));
+        while (i - head > this.chunkOverlap || (i > head && i - head + width > this.chunkSize)) {
+          head += charWidth(text, head);
         }
       }
-      current.push(piece);
-      length += piece.length + (current.length > 1 ? separator.length : 0);
+      i += width;
     }
-    pushChunk(chunks, current.join(separator));
+    pushChunk(chunks, text.slice(head));
     return chunks;
   }
+
+  /**
+   * Joins small pieces into chunks up to the size, starting each chunk with the overlap. The
+   * current chunk is `pieces[head..i)`: dropping its first piece moves `head` on, where
+   * `Array.shift` would move every other piece (quadratic for a chunk of a thousand characters).
+   */
+  private merge(pieces: readonly string[], separator: string): string[] {
+    const chunks: string[] = [];
+    let head = 0;
+    let length = 0;
+    for (let i = 0; i < pieces.length; i += 1) {
+      const piece = pieces[i];
+      // The length of the current chunk with this piece joined to it.
+      let joined = length + piece.length + (i > head ? separator.length : 0);
+      if (joined > this.chunkSize && i > head) {
+        pushChunk(chunks, pieces.slice(head, i).join(separator));
+        // Keep the tail that fits in the overlap (and leaves room for the new piece).
+        while (length > this.chunkOverlap || (length > 0 && joined > this.chunkSize)) {
+          const dropped = pieces[head];
+          head += 1;
+          length -= dropped.length + (i > head ? separator.length : 0);
+          joined = length + piece.length + (i > head ? separator.length : 0);
+        }
+      }
+      length = joined;
+    }
+    pushChunk(chunks, pieces.slice(head).join(separator));
+    return chunks;
+  }
+}
+
+/** UTF-16 code units of the character at `i`: 2 for a surrogate pair, which is never cut. */
+function charWidth(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code < 0xd800 || code > 0xdbff) return 1;
+  const next = text.charCodeAt(i + 1);
+  return next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
 }
 
 function pushChunk(chunks: string[], chunk: string): void {

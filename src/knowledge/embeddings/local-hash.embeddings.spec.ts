@@ -42,6 +42,24 @@ describe('LocalHashEmbeddings', () => {
     }
   });
 
+  it('lets other work run while it embeds a long document', async () => {
+    const embeddings = new LocalHashEmbeddings();
+    const chunks = Array.from(
+      { length: 3000 },
+      (_, i) => `chunk ${i} ${'words of a passage '.repeat(50)}`,
+    );
+    let turns = 0;
+    const other = setInterval(() => (turns += 1), 1);
+    try {
+      const vectors = await embeddings.embedDocuments(chunks);
+      expect(vectors).toHaveLength(3000);
+    } finally {
+      clearInterval(other);
+    }
+    // Hundreds of milliseconds of work, in slices of about 10 ms.
+    expect(turns).toBeGreaterThan(2);
+  });
+
   it('refuses fewer than 8 dimensions', () => {
     expect(() => new LocalHashEmbeddings(4)).toThrow(/at least 8/);
     expect(() => new LocalHashEmbeddings(10.5)).toThrow(/at least 8/);
