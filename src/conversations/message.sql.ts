@@ -90,7 +90,8 @@ export const HISTORY_MAX_MESSAGES = 2000;
  */
 export function historySql(conversationId: string): string {
   return `SELECT coalesce(json_agg(json_build_object('role', h.role, 'content', h.content,
-            'tool_calls', h.tool_calls, 'tool_call_id', h.tool_call_id, 'tool_name', h.tool_name)
+            'tool_calls', h.tool_calls, 'tool_call_id', h.tool_call_id, 'tool_name', h.tool_name,
+            'tokens', h.tokens)
             ORDER BY h.seq), '[]'::json)
           FROM (SELECT * FROM messages WHERE conversation_id = ${conversationId} AND status <> 'failed'
                 ORDER BY seq DESC LIMIT ${HISTORY_MAX_MESSAGES}) AS h`;
@@ -103,4 +104,6 @@ export interface HistoryMessage {
   tool_calls: Array<{ id: string; name: string; args: Record<string, unknown> }> | null;
   tool_call_id: string | null;
   tool_name: string | null;
+  /** Counted when stored (0 for messages stored before counts were kept). */
+  tokens: number;
 }

@@ -37,6 +37,12 @@ export interface RunEnding {
   alsoStore?: (guard: string) => SqlPart;
 }
 
+/**
+ * Events taken into one statement at most (whole runs at a time): serialising and parsing a
+ * statement is work on the event loop, which must stay short whatever the load.
+ */
+const MAX_EVENTS_PER_STATEMENT = 2000;
+
 /** Events of a run that failed to store for this long while the database was away: the run stops. */
 const GIVE_UP_AFTER_MS = 30_000;
 const RETRY_BASE_MS = 100;
@@ -268,11 +274,14 @@ export class RunEventLog implements OnApplicationShutdown {
     while (this.dirty.size > 0) {
       const now = performance.now();
       const batch: Batch = [];
+      let size = 0;
       for (const run of this.dirty) {
+        if (size >= MAX_EVENTS_PER_STATEMENT) break;
         if (this.holdsBack(run, now)) continue;
         this.dirty.delete(run);
         const events = this.take(run);
         run.lastWriteAt = now;
+        size += events.length;
         if (events.length > 0) batch.push({ run, events });
       }
       if (batch.length === 0) return;

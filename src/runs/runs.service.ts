@@ -8,6 +8,7 @@ import {
 } from '../common/errors/domain.exception';
 import { retryAfterHeaders } from '../common/http/retry-after';
 import { appConfig, type AppConfig, streamConfig, type StreamConfig } from '../config';
+import { countTokens } from '../agent';
 import { ConversationsService } from '../conversations/conversations.service';
 import { MessageResponse } from '../conversations/dto/conversation.response';
 import { MessagesService } from '../conversations/messages.service';
@@ -85,7 +86,8 @@ export class RunsService {
         requestHash: idempotencyKey ? fingerprint(content) : null,
         ownerId: this.log.ownerKey,
         content,
-        contentTokens: 0,
+        // Counted once, when stored: every later run reads the count with the history.
+        contentTokens: countTokens(content),
       };
       let started = await this.insert(run);
       if (started === 'idempotency_key' || (started === 'active_run' && idempotencyKey)) {
