@@ -7,7 +7,7 @@ import { logLines, startServerProcess, waitForOk } from './support/server-proces
 import { openStream } from './support/stream-client';
 import { cloneTestDatabase } from './support/test-app';
 
-jest.setTimeout(180_000);
+jest.setTimeout(420_000);
 
 function portIsOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -46,10 +46,11 @@ describe('WEB_CONCURRENCY=2 (e2e, real processes)', () => {
       RUNS_ABANDONED_CHECK_MS: '500',
     });
     try {
-      await waitForOk(`${base}/health/ready`);
+      // Two servers starting at once on a busy machine: give them time.
+      await waitForOk(`${base}/health/ready`, 150_000);
       const started = () =>
         logLines(server).filter((line) => line.msg === 'Nest application successfully started');
-      await waitFor(() => started().length === 2);
+      await waitFor(() => started().length === 2, 150_000);
       const workers = started().map((line) => Number(line.pid));
       expect(new Set(workers).size).toBe(2);
 
@@ -69,8 +70,8 @@ describe('WEB_CONCURRENCY=2 (e2e, real processes)', () => {
         onChunk: (_, soFar) => (soFar.match(/^id: /gm) ?? []).length >= 2,
       });
       for (const pid of workers) process.kill(pid, 'SIGKILL');
-      await waitFor(() => started().length === 4);
-      await waitForOk(`${base}/health/ready`);
+      await waitFor(() => started().length === 4, 150_000);
+      await waitForOk(`${base}/health/ready`, 150_000);
       await waitFor(async () => {
         const page = (await (await fetch(`${base}/api/v1/conversations/${id}/events`)).json()) as {
           done: boolean;
