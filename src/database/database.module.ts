@@ -41,6 +41,7 @@ class DatabaseLocationModule {}
           statementTimeoutMs: config.statementTimeoutMs,
           poolWaitMs: config.poolWaitMs,
         }),
+        autoLoadEntities: true,
         // Fail fast with TypeORM's own error instead of retrying for half a minute.
         retryAttempts: 2,
         retryDelay: 1000,
