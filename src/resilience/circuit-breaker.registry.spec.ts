@@ -1,3 +1,4 @@
+import type { BreakerName } from '../config/env.schema';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { InvalidBreakerSettingsError } from './breaker-settings';
 import { ManualClock } from './testing/manual-clock';
@@ -62,12 +63,30 @@ describe('CircuitBreakerRegistry', () => {
     expect(registry.get('tools').state).toBe('CLOSED');
   });
 
+  it("lets a dependency's owner set how its breaker counts errors", async () => {
+    const registry = new CircuitBreakerRegistry({ breakers: { llm: { failureThreshold: 1 } } });
+    registry.classify('llm', () => 'ignored');
+
+    await expect(registry.execute('llm', () => Promise.reject(serverError()))).rejects.toThrow(
+      'down',
+    );
+    expect(registry.get('llm').state).toBe('CLOSED');
+    expect(registry.get('tools').state).toBe('CLOSED');
+    registry.classify('llm', () => 'failure');
+    await expect(registry.execute('llm', () => Promise.reject(serverError()))).rejects.toThrow(
+      'down',
+    );
+    expect(registry.get('llm').state).toBe('OPEN');
+  });
+
   it('throws UnknownBreakerError from get() and rejects with it from execute()', async () => {
     const registry = new CircuitBreakerRegistry();
 
     expect(() => registry.get('nope')).toThrow(UnknownBreakerError);
     expect(registry.has('nope')).toBe(false);
-    const error = await registry.execute('nope', () => Promise.resolve(1)).catch((e: unknown) => e);
+    const error = await registry
+      .execute('nope' as BreakerName, () => Promise.resolve(1))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownBreakerError);
     expect(error).toMatchObject({
       breakerName: 'nope',

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { STANDARD_BREAKER_NAMES } from './breaker-settings';
+import { BREAKER_NAMES, type BreakerName } from '../config/env.schema';
 import { CircuitBreaker, type Callee, type ExecuteOptions } from './circuit-breaker';
 import type { CircuitBreakerSnapshot } from './circuit-breaker-snapshot';
+import type { ErrorClassifier } from './error-classifier';
 import { RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience-settings';
 import { UnknownBreakerError } from './unknown-breaker.error';
 
@@ -15,7 +16,7 @@ export class CircuitBreakerRegistry {
 
   constructor(@Optional() @Inject(RESILIENCE_SETTINGS) settings: ResilienceSettings | null = null) {
     const { breakers = {}, classifiers = {}, historyLimit, clock } = settings ?? {};
-    const names = new Set<string>([...STANDARD_BREAKER_NAMES, ...Object.keys(breakers)]);
+    const names = new Set<string>([...BREAKER_NAMES, ...Object.keys(breakers)]);
     for (const name of Object.keys(classifiers)) {
       // A classifier for a breaker that does not exist is a typo that would silently do nothing.
       if (!names.has(name)) {
@@ -61,10 +62,18 @@ export class CircuitBreakerRegistry {
   }
 
   /**
+   * Sets how the breaker `name` counts errors. The dependency's owner calls it when it is built
+   * (the database module for `database`, the runs module for `llm`), before any call.
+   */
+  classify(name: BreakerName, classifier: ErrorClassifier): void {
+    this.get(name).useClassifier(classifier);
+  }
+
+  /**
    * Runs `fn` through the breaker called `name`; see {@link CircuitBreaker.execute}. An unknown
    * name rejects with {@link UnknownBreakerError} rather than throwing, like every other failure.
    */
-  execute<T>(name: string, fn: Callee<T>, options?: ExecuteOptions): Promise<T> {
+  execute<T>(name: BreakerName, fn: Callee<T>, options?: ExecuteOptions): Promise<T> {
     const breaker = this.breakers.get(name);
     if (breaker === undefined) {
       return Promise.reject(new UnknownBreakerError(name, [...this.breakers.keys()]));

@@ -120,7 +120,7 @@ export class CircuitBreaker {
   readonly settings: Readonly<BreakerSettings>;
 
   private readonly clock: Clock;
-  private readonly classify: ErrorClassifier;
+  private classify: ErrorClassifier;
   private readonly history: TransitionHistory;
   private readonly deadlines: DeadlineQueue<InflightCall>;
   private readonly failureStreak: ConsecutiveBreaker;
@@ -154,6 +154,11 @@ export class CircuitBreaker {
       initialDelay: this.settings.recoveryTimeoutMs,
       maxDelay: this.settings.maxRecoveryTimeoutMs,
     });
+  }
+
+  /** Replaces how this breaker counts errors (see {@link ErrorClassifier}). */
+  useClassifier(classifier: ErrorClassifier): void {
+    this.classify = classifier;
   }
 
   /** The current state; HALF_OPEN as soon as the open period has elapsed (see the class notes). */
