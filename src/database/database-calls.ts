@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CircuitBreakerRegistry } from '../resilience';
-import { classifyDatabaseError, isPoolExhausted } from './database-errors';
+import { isPoolExhausted } from './database-errors';
 
 /**
  * The one way request handling reaches PostgreSQL under the `database` breaker: a failing
@@ -12,17 +12,14 @@ import { classifyDatabaseError, isPoolExhausted } from './database-errors';
  * waiting for a connection is queueing in this process (a burst of requests), not a failure of the
  * database, and must not open its circuit. A connection that cannot be opened at all is a failure
  * of the database and counts. Use it on paths that bursts hit (starting runs); {@link run} is the
- * cheaper form for single statements through a service's own repository. It also tells the
- * breaker how to count the database's errors, once, when the app is built.
+ * cheaper form for single statements through a service's own repository.
  */
 @Injectable()
 export class DatabaseCalls {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly breakers: CircuitBreakerRegistry,
-  ) {
-    breakers.classify('database', classifyDatabaseError);
-  }
+  ) {}
 
   /** Runs `work` under the `database` breaker. */
   run<T>(work: () => Promise<T>): Promise<T> {

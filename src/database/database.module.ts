@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config';
 import { DatabaseCalls } from './database-calls';
+import { DatabaseErrorsRegistration } from './database-errors.registration';
 import { DatabaseLifecycleService } from './database-lifecycle.service';
 import {
   DATABASE_LOCATION,
@@ -48,7 +49,7 @@ class DatabaseLocationModule {}
       }),
     }),
   ],
-  providers: [DatabaseLifecycleService, DatabaseCalls],
+  providers: [DatabaseLifecycleService, DatabaseCalls, DatabaseErrorsRegistration],
   exports: [DatabaseLifecycleService, DatabaseCalls],
 })
 export class DatabaseModule {}

@@ -1,5 +1,5 @@
 import { BrokenCircuitError } from 'cockatiel';
-import type { HttpDescription } from './http-description';
+import type { HttpDescription } from '../common/errors/http-description';
 
 /** Why a call was refused without reaching the dependency. */
 export type CircuitOpenReason = 'open' | 'half_open_busy' | 'isolated';
