@@ -34,13 +34,7 @@ import { streamConfig, type StreamConfig } from './config';
     KnowledgeModule,
     StreamingModule.forRootAsync({
       inject: [streamConfig.KEY],
-      useFactory: (config: StreamConfig) => ({
-        heartbeatMs: config.heartbeatMs,
-        flushIntervalMs: config.flushIntervalMs,
-        maxBufferBytes: config.maxBufferBytes,
-        maxConnections: config.maxConnections,
-        maxPerOwner: config.maxPerUser,
-      }),
+      useFactory: (config: StreamConfig) => config,
     }),
     RunsModule,
   ],

@@ -2,9 +2,12 @@ import { registerAs } from '@nestjs/config';
 import { streamEnvSchema } from './env.schema';
 import { parseEnv } from './validate-environment';
 
-/** Live streaming: heartbeats, write coalescing, per-client buffer bound, connection cap. */
-export const streamConfig = registerAs('stream', () => {
-  const env = parseEnv(streamEnvSchema, process.env);
+/**
+ * The `stream` namespace read from `variables`; `readStreamConfig({})` gives every default, for
+ * code that builds the streaming parts on its own (tests).
+ */
+export function readStreamConfig(variables: Record<string, string | undefined>) {
+  const env = parseEnv(streamEnvSchema, variables);
   return {
     heartbeatMs: env.STREAM_HEARTBEAT_MS,
     flushIntervalMs: env.STREAM_FLUSH_INTERVAL_MS,
@@ -14,7 +17,10 @@ export const streamConfig = registerAs('stream', () => {
     maxPerUser: env.STREAM_MAX_PER_USER,
     chunkWindowMs: env.STREAM_CHUNK_WINDOW_MS,
   };
-});
+}
+
+/** Live streaming: heartbeats, write coalescing, per-client buffer bound, connection cap. */
+export const streamConfig = registerAs('stream', () => readStreamConfig(process.env));
 
 /** The typed `stream` namespace. */
 export type StreamConfig = ReturnType<typeof streamConfig>;
