@@ -33,7 +33,7 @@ describe('CircuitBreakerRegistry', () => {
     });
     expect(registry.get('database').settings.callTimeoutMs).toBe(5_000);
     expect(registry.has('billing_api')).toBe(true);
-    expect(registry.get('billing_api').settings).toMatchObject({
+    expect(registry.find('billing_api').settings).toMatchObject({
       successThreshold: 1,
       callTimeoutMs: 10_000,
     });
@@ -79,10 +79,10 @@ describe('CircuitBreakerRegistry', () => {
     expect(registry.get('llm').state).toBe('OPEN');
   });
 
-  it('throws UnknownBreakerError from get() and rejects with it from execute()', async () => {
+  it('throws UnknownBreakerError from find() and rejects with it from execute()', async () => {
     const registry = new CircuitBreakerRegistry();
 
-    expect(() => registry.get('nope')).toThrow(UnknownBreakerError);
+    expect(() => registry.find('nope')).toThrow(UnknownBreakerError);
     expect(registry.has('nope')).toBe(false);
     const error = await registry
       .execute('nope' as BreakerName, () => Promise.resolve(1))

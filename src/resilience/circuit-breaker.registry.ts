@@ -38,7 +38,15 @@ export class CircuitBreakerRegistry {
   }
 
   /** The breaker called `name`; throws {@link UnknownBreakerError} if there is none. */
-  get(name: string): CircuitBreaker {
+  get(name: BreakerName): CircuitBreaker {
+    return this.find(name);
+  }
+
+  /**
+   * The breaker called `name`, a name from outside the code (an operator's request); throws
+   * {@link UnknownBreakerError} if there is none.
+   */
+  find(name: string): CircuitBreaker {
     const breaker = this.breakers.get(name);
     if (breaker === undefined) {
       throw new UnknownBreakerError(name, [...this.breakers.keys()]);
@@ -83,14 +91,14 @@ export class CircuitBreakerRegistry {
 
   /** Closes the breaker and zeroes its counts; returns its snapshot, now CLOSED. */
   reset(name: string): CircuitBreakerSnapshot {
-    const breaker = this.get(name);
+    const breaker = this.find(name);
     breaker.reset();
     return breaker.snapshot();
   }
 
   /** Holds the breaker OPEN until {@link reset}; returns its snapshot. */
   isolate(name: string): CircuitBreakerSnapshot {
-    const breaker = this.get(name);
+    const breaker = this.find(name);
     breaker.isolate();
     return breaker.snapshot();
   }
