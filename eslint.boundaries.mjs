@@ -103,3 +103,6 @@ export const folderBoundaries = {
     ],
   },
 };
+
+// Alone, for checking one file's imports without type information (test/architecture).
+export default [folderBoundaries];

@@ -9,11 +9,16 @@ import { parseEnv } from './validate-environment';
 export function readStreamConfig(variables: Record<string, string | undefined>) {
   const env = parseEnv(streamEnvSchema, variables);
   return {
+    /** Interval between keep-alive lines on an open stream; 0 turns heartbeats off. */
     heartbeatMs: env.STREAM_HEARTBEAT_MS,
+    /** Window in which events are coalesced into one socket write; 0 writes each at once. */
     flushIntervalMs: env.STREAM_FLUSH_INTERVAL_MS,
+    /** Most bytes held in memory for one slow subscriber before it is dropped. */
     maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES,
+    /** Most streams open at once in this process; the next one is answered 503. */
     maxConnections: env.STREAM_MAX_CONNECTIONS,
     onDisconnect: env.STREAM_ON_DISCONNECT,
+    /** Most streams one user may hold open at once; the next one is refused. */
     maxPerUser: env.STREAM_MAX_PER_USER,
     chunkWindowMs: env.STREAM_CHUNK_WINDOW_MS,
   };

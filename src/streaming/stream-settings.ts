@@ -28,13 +28,12 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = Object.freeze({
  * config object can be passed as it is.
  */
 export function resolveStreamSettings(input: Partial<StreamSettings> = {}): StreamSettings {
-  const defaults = DEFAULT_STREAM_SETTINGS;
   return Object.freeze({
-    heartbeatMs: input.heartbeatMs ?? defaults.heartbeatMs,
-    flushIntervalMs: input.flushIntervalMs ?? defaults.flushIntervalMs,
-    maxBufferBytes: input.maxBufferBytes ?? defaults.maxBufferBytes,
-    maxConnections: input.maxConnections ?? defaults.maxConnections,
-    maxPerUser: input.maxPerUser ?? defaults.maxPerUser,
+    heartbeatMs: input.heartbeatMs ?? DEFAULT_STREAM_SETTINGS.heartbeatMs,
+    flushIntervalMs: input.flushIntervalMs ?? DEFAULT_STREAM_SETTINGS.flushIntervalMs,
+    maxBufferBytes: input.maxBufferBytes ?? DEFAULT_STREAM_SETTINGS.maxBufferBytes,
+    maxConnections: input.maxConnections ?? DEFAULT_STREAM_SETTINGS.maxConnections,
+    maxPerUser: input.maxPerUser ?? DEFAULT_STREAM_SETTINGS.maxPerUser,
   });
 }
 
