@@ -3,6 +3,7 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { folderBoundaries } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   {
@@ -13,12 +14,14 @@ export default tseslint.config(
       'node_modules/**',
       '.data/**',
       'eslint.config.mjs',
+      'eslint.boundaries.mjs',
       'jest.config.js',
     ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
+  folderBoundaries,
   {
     languageOptions: {
       globals: { ...globals.node, ...globals.jest },

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
-import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { ProblemDetailsModule } from './common/errors/problem-details.module';
 import { AppConfigModule } from './config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DatabaseModule } from './database/database.module';
@@ -22,6 +21,7 @@ import { streamConfig, type StreamConfig } from './config';
   imports: [
     AppConfigModule,
     LoggingModule,
+    ProblemDetailsModule,
     DatabaseModule,
     AuthModule,
     RateLimitModule,
@@ -34,16 +34,9 @@ import { streamConfig, type StreamConfig } from './config';
     KnowledgeModule,
     StreamingModule.forRootAsync({
       inject: [streamConfig.KEY],
-      useFactory: (config: StreamConfig) => ({
-        heartbeatMs: config.heartbeatMs,
-        flushIntervalMs: config.flushIntervalMs,
-        maxBufferBytes: config.maxBufferBytes,
-        maxConnections: config.maxConnections,
-        maxPerOwner: config.maxPerUser,
-      }),
+      useFactory: (config: StreamConfig) => config,
     }),
     RunsModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })
 export class AppModule {}

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../src/database/typeorm-options';
+import { buildDataSourceOptions, ENTITY_FILES } from '../src/database/typeorm-options';
 import { runMigrationsLocked } from '../src/database/migration-runner';
 import { MIGRATIONS } from '../src/database/migrations';
 import {
@@ -17,13 +17,14 @@ describe('Migrations', () => {
   beforeAll(async () => {
     name = uniqueDatabaseName('agent_test_migrations');
     await withAdminClient(adminUrl(), (client) => client.query(`CREATE DATABASE "${name}"`));
-    dataSource = new DataSource(
-      buildDataSourceOptions({
+    dataSource = new DataSource({
+      ...buildDataSourceOptions({
         url: withDatabase(adminUrl(), name),
         poolSize: 3,
         statementTimeoutMs: 0,
       }),
-    );
+      entities: ENTITY_FILES,
+    });
     await dataSource.initialize();
   });
   afterAll(async () => {
@@ -54,6 +55,14 @@ describe('Migrations', () => {
     );
 
     // The entities describe exactly the schema the migrations build: nothing left to generate.
+    expect(dataSource.entityMetadatas.map((entity) => entity.tableName).sort()).toEqual([
+      'conversations',
+      'knowledge_chunks',
+      'knowledge_documents',
+      'messages',
+      'run_events',
+      'runs',
+    ]);
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
 

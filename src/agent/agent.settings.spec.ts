@@ -1,4 +1,3 @@
-import { AgentConfigurationError } from './agent.errors';
 import { DEFAULT_AGENT_SETTINGS, resolveAgentSettings, resolveModelName } from './agent.settings';
 
 describe('resolveAgentSettings', () => {
@@ -20,17 +19,6 @@ describe('resolveAgentSettings', () => {
       maxToolCalls: 0,
     });
     expect(settings).toMatchObject({ provider: 'openai', timeoutMs: 60_000, maxToolCalls: 0 });
-  });
-
-  it.each([
-    [{ provider: 'gemini' }, /provider must be one of local, openai, anthropic, ollama/],
-    [{ timeoutMs: 0 }, /timeoutMs must be an integer from 1/],
-    [{ maxModelCalls: 1.5 }, /maxModelCalls must be an integer/],
-    [{ maxToolCalls: -1 }, /maxToolCalls must be an integer from 0/],
-    [{ localTokenDelayMs: Number.NaN }, /localTokenDelayMs/],
-  ])('rejects %j', (input, message) => {
-    expect(() => resolveAgentSettings(input as never)).toThrow(AgentConfigurationError);
-    expect(() => resolveAgentSettings(input as never)).toThrow(message);
   });
 
   it('does not let callers change the shared defaults', () => {

@@ -1,9 +1,7 @@
-import { AgentConfigurationError } from './agent.errors';
+import { readLlmConfig, type LlmConfig } from '../config/llm.config';
 
-/** The chat model providers the agent can talk to. */
-export const AGENT_PROVIDERS = ['local', 'openai', 'anthropic', 'ollama'] as const;
-/** One chat model provider; `local` is the offline development and test model. */
-export type AgentProvider = (typeof AGENT_PROVIDERS)[number];
+/** One chat model provider (`LLM_PROVIDER`); `local` is the offline development and test model. */
+export type AgentProvider = LlmConfig['provider'];
 
 /**
  * Everything the agent core can be configured with. The field names match the `llm` config
@@ -48,49 +46,28 @@ export const DEFAULT_SYSTEM_PROMPT =
   'You are a helpful assistant. Use the tools you are given whenever they help you answer ' +
   'accurately (arithmetic, dates and times, searching documents), and answer concisely.';
 
-/** The defaults, the same as the environment's (`src/config/env.schema.ts`). */
+const { provider, timeoutMs, maxHistoryTokens, maxModelCalls, maxToolCalls, localTokenDelayMs } =
+  readLlmConfig({});
+
+/** The `LLM_*` defaults of the config schema, for an agent built on its own (tests, benchmarks). */
 export const DEFAULT_AGENT_SETTINGS: Readonly<AgentSettings> = Object.freeze({
-  provider: 'local',
-  timeoutMs: 60_000,
-  maxHistoryTokens: 8000,
-  maxModelCalls: 8,
-  maxToolCalls: 16,
-  localTokenDelayMs: 15,
+  provider,
+  timeoutMs,
+  maxHistoryTokens,
+  maxModelCalls,
+  maxToolCalls,
+  localTokenDelayMs,
 });
 
-const INTEGER_LIMITS = {
-  timeoutMs: [1, 3_600_000],
-  maxHistoryTokens: [1, 2_000_000],
-  maxModelCalls: [1, 100],
-  maxToolCalls: [0, 500],
-  localTokenDelayMs: [0, 10_000],
-} as const satisfies Partial<Record<keyof AgentSettings, readonly [number, number]>>;
-
 /**
- * Fills in the defaults and checks the limits, so that a bad value fails at start rather than in
- * the middle of a run.
- *
- * @throws AgentConfigurationError naming the first bad field
+ * Fills in the defaults where `input` leaves a field unset or undefined. The app passes the `llm`
+ * namespace, which the config schema has validated.
  */
 export function resolveAgentSettings(input: Partial<AgentSettings> = {}): AgentSettings {
   const defined = Object.fromEntries(
     Object.entries(input).filter(([, value]) => value !== undefined),
   ) as Partial<AgentSettings>;
-  const settings: AgentSettings = { ...DEFAULT_AGENT_SETTINGS, ...defined };
-  if (!AGENT_PROVIDERS.includes(settings.provider)) {
-    throw new AgentConfigurationError(
-      `provider must be one of ${AGENT_PROVIDERS.join(', ')}, got "${String(settings.provider)}"`,
-    );
-  }
-  for (const [key, [min, max]] of Object.entries(INTEGER_LIMITS)) {
-    const value = settings[key as keyof typeof INTEGER_LIMITS];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new AgentConfigurationError(
-        `${key} must be an integer from ${min} to ${max}, got ${String(value)}`,
-      );
-    }
-  }
-  return settings;
+  return { ...DEFAULT_AGENT_SETTINGS, ...defined };
 }
 
 /** The model name the settings resolve to. */

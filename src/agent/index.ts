@@ -32,7 +32,6 @@ export {
 } from './agent.errors';
 export { AgentRunner, type AgentRunnerDependencies } from './agent-runner';
 export {
-  AGENT_PROVIDERS,
   type AgentProvider,
   type AgentSettings,
   DEFAULT_AGENT_SETTINGS,

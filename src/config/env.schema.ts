@@ -123,21 +123,48 @@ export const BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools'] as co
 /** The name of one circuit breaker. */
 export type BreakerName = (typeof BREAKER_NAMES)[number];
 
+/** Tuning of one circuit breaker, in milliseconds where it is a duration. */
+export interface BreakerConfig {
+  /** Consecutive counted failures that open a closed circuit. */
+  readonly failureThreshold: number;
+  /** How long the circuit stays open the first time. */
+  readonly recoveryTimeoutMs: number;
+  /** Cap for the open period, which doubles on each re-open from half-open. */
+  readonly maxRecoveryTimeoutMs: number;
+  /** Successful trial calls needed in half-open before the circuit closes. */
+  readonly successThreshold: number;
+  /** Hard limit on each call; the callee's AbortSignal fires when it passes. */
+  readonly callTimeoutMs: number;
+}
+
+/** The defaults of any breaker; each named one has its own call timeout below. */
+export const BREAKER_DEFAULTS: BreakerConfig = Object.freeze({
+  failureThreshold: 5,
+  recoveryTimeoutMs: 60_000,
+  maxRecoveryTimeoutMs: 300_000,
+  successThreshold: 2,
+  callTimeoutMs: 10_000,
+});
+
 /** Default per-call timeout of each breaker: the dependency's own latency budget. */
-export const DEFAULT_CALL_TIMEOUT_MS: Record<BreakerName, number> = {
+export const DEFAULT_CALL_TIMEOUT_MS: Readonly<Record<BreakerName, number>> = Object.freeze({
   llm: 60_000,
   vector_search: 2_000,
   database: 5_000,
   tools: 10_000,
-};
+});
 
 function breakerEnvShape(name: BreakerName) {
   const prefix = `CB_${name.toUpperCase()}_`;
   return {
-    [`${prefix}FAILURE_THRESHOLD`]: intVar(5, 1, 10_000),
-    [`${prefix}RECOVERY_TIMEOUT_MS`]: intVar(60_000, 1, 86_400_000),
-    [`${prefix}MAX_RECOVERY_TIMEOUT_MS`]: intVar(300_000, 1, 86_400_000),
-    [`${prefix}SUCCESS_THRESHOLD`]: intVar(2, 1, 10_000),
+    [`${prefix}FAILURE_THRESHOLD`]: intVar(BREAKER_DEFAULTS.failureThreshold, 1, 10_000),
+    [`${prefix}RECOVERY_TIMEOUT_MS`]: intVar(BREAKER_DEFAULTS.recoveryTimeoutMs, 1, 86_400_000),
+    [`${prefix}MAX_RECOVERY_TIMEOUT_MS`]: intVar(
+      BREAKER_DEFAULTS.maxRecoveryTimeoutMs,
+      1,
+      86_400_000,
+    ),
+    [`${prefix}SUCCESS_THRESHOLD`]: intVar(BREAKER_DEFAULTS.successThreshold, 1, 10_000),
     [`${prefix}CALL_TIMEOUT_MS`]: intVar(DEFAULT_CALL_TIMEOUT_MS[name], 1, 3_600_000),
   };
 }

@@ -10,10 +10,16 @@ export {
   type KnowledgeConfig,
 } from './knowledge.config';
 export { llmConfig, type LlmConfig } from './llm.config';
-export { resilienceConfig, type ResilienceConfig, type BreakerConfig } from './resilience.config';
+export { resilienceConfig, type ResilienceConfig } from './resilience.config';
 export { runsConfig, type RunsConfig } from './runs.config';
 export { streamConfig, type StreamConfig } from './stream.config';
-export { BREAKER_NAMES, type BreakerName } from './env.schema';
+export {
+  BREAKER_DEFAULTS,
+  BREAKER_NAMES,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type BreakerConfig,
+  type BreakerName,
+} from './env.schema';
 export { AppConfigModule } from './config.module';
 export { ConfigValidationError, validateEnvironment } from './validate-environment';
 export { loadAndValidateEnvironment, loadEnvironmentFile } from './load-environment';

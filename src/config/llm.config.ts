@@ -2,9 +2,12 @@ import { registerAs } from '@nestjs/config';
 import { llmEnvSchema } from './env.schema';
 import { parseEnv } from './validate-environment';
 
-/** The chat model provider and the agent's limits. */
-export const llmConfig = registerAs('llm', () => {
-  const env = parseEnv(llmEnvSchema, process.env);
+/**
+ * The `llm` namespace read from `variables`; `readLlmConfig({})` gives every default, for code
+ * that builds the agent on its own (tests, benchmarks).
+ */
+export function readLlmConfig(variables: Record<string, string | undefined>) {
+  const env = parseEnv(llmEnvSchema, variables);
   return {
     provider: env.LLM_PROVIDER,
     model: env.LLM_MODEL,
@@ -20,7 +23,10 @@ export const llmConfig = registerAs('llm', () => {
     responseCacheSize: env.LLM_RESPONSE_CACHE_SIZE,
     responseCacheTtlMs: env.LLM_RESPONSE_CACHE_TTL_MS,
   };
-});
+}
+
+/** The chat model provider and the agent's limits. */
+export const llmConfig = registerAs('llm', () => readLlmConfig(process.env));
 
 /** The typed `llm` namespace. */
 export type LlmConfig = ReturnType<typeof llmConfig>;

@@ -1,15 +1,11 @@
 import { registerAs } from '@nestjs/config';
-import { BREAKER_NAMES, resilienceEnvSchema, type BreakerName } from './env.schema';
+import {
+  BREAKER_NAMES,
+  resilienceEnvSchema,
+  type BreakerConfig,
+  type BreakerName,
+} from './env.schema';
 import { parseEnv } from './validate-environment';
-
-/** One breaker's settings, from `CB_<NAME>_*`. */
-export interface BreakerConfig {
-  failureThreshold: number;
-  recoveryTimeoutMs: number;
-  maxRecoveryTimeoutMs: number;
-  successThreshold: number;
-  callTimeoutMs: number;
-}
 
 /** Settings of every circuit breaker, by name. */
 export const resilienceConfig = registerAs('resilience', () => {

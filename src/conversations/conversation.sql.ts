@@ -2,9 +2,9 @@ import type { ConversationResponse } from './dto/conversation.response';
 
 /**
  * Plain SQL for the hot conversation routes (create, list): one round trip each, rows in the API's
- * shape straight from PostgreSQL. The TypeORM query builder and `save()` cost about a third of a
- * list request's CPU in the benchmark's profiles (building the SQL, hydrating entities, three round
- * trips for `save`); timestamps are formatted by PostgreSQL (exactly `Date#toISOString()`'s
+ * shape straight from PostgreSQL. The TypeORM query builder and `save()` are the dearest part of
+ * such a request (building the SQL, hydrating entities, three round trips for `save`; figures in
+ * docs/PERFORMANCE.md); timestamps are formatted by PostgreSQL (exactly `Date#toISOString()`'s
  * format: `timestamptz(3)`, UTC, `Z`) rather than parsed into `Date`s and formatted again.
  */
 const ISO = (column: string) =>

@@ -18,7 +18,7 @@ import { databaseConfig } from '../config/database.config';
 import { loadEnvironmentFile } from '../config/load-environment';
 import { resolveDatabaseLocation } from './database-location';
 import { runMigrationsLocked } from './migration-runner';
-import { buildDataSourceOptions } from './typeorm-options';
+import { buildDataSourceOptions, ENTITY_FILES } from './typeorm-options';
 
 async function main(command: string, name: string | undefined): Promise<void> {
   // Only the database settings matter here (and are validated by databaseConfig()): a migration
@@ -26,9 +26,10 @@ async function main(command: string, name: string | undefined): Promise<void> {
   loadEnvironmentFile();
   const config = databaseConfig();
   const location = await resolveDatabaseLocation(config);
-  const dataSource = new DataSource(
-    buildDataSourceOptions({ url: location.url, poolSize: 2, statementTimeoutMs: 0 }),
-  );
+  const dataSource = new DataSource({
+    ...buildDataSourceOptions({ url: location.url, poolSize: 2, statementTimeoutMs: 0 }),
+    entities: ENTITY_FILES,
+  });
   await dataSource.initialize();
   try {
     switch (command) {

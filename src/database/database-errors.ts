@@ -1,3 +1,6 @@
+import { ErrorCode } from '../common/errors/domain.exception';
+import type { HttpErrorDescriber } from '../common/errors/http-description';
+import { retryAfterHeaders } from '../common/http/retry-after';
 import { classifyError, type ErrorClassifier } from '../resilience';
 
 // Connection-level failures of PostgreSQL or the pool: the database, not the request, is at fault.
@@ -56,6 +59,30 @@ export const classifyDatabaseError: ErrorClassifier = (error) =>
     : isDatabaseUnavailable(error)
       ? 'failure'
       : classifyError(error);
+
+/**
+ * How a request that failed on the database is answered: 503 with Retry-After, sooner for a busy
+ * pool (this process's queue) than for a database that cannot be reached.
+ */
+export const describeDatabaseError: HttpErrorDescriber = (error) => {
+  if (isPoolExhausted(error)) {
+    return {
+      status: 503,
+      code: ErrorCode.ServiceUnavailable,
+      detail: 'The server is too busy right now; retry after the time in Retry-After.',
+      headers: retryAfterHeaders(1000),
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      code: ErrorCode.DatabaseUnavailable,
+      detail: 'The database is unavailable right now; retry after the time in Retry-After.',
+      headers: retryAfterHeaders(5000),
+    };
+  }
+  return undefined;
+};
 
 // Worth trying again as it is: the statement was cancelled for time, or lost a concurrency race.
 const RETRYABLE_SQLSTATES = new Set(['57014', '40001', '40P01', '55P03']);

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config';
 import { DatabaseCalls } from './database-calls';
+import { DatabaseErrorsRegistration } from './database-errors.registration';
 import { DatabaseLifecycleService } from './database-lifecycle.service';
 import {
   DATABASE_LOCATION,
@@ -41,13 +42,14 @@ class DatabaseLocationModule {}
           statementTimeoutMs: config.statementTimeoutMs,
           poolWaitMs: config.poolWaitMs,
         }),
+        autoLoadEntities: true,
         // Fail fast with TypeORM's own error instead of retrying for half a minute.
         retryAttempts: 2,
         retryDelay: 1000,
       }),
     }),
   ],
-  providers: [DatabaseLifecycleService, DatabaseCalls],
+  providers: [DatabaseLifecycleService, DatabaseCalls, DatabaseErrorsRegistration],
   exports: [DatabaseLifecycleService, DatabaseCalls],
 })
 export class DatabaseModule {}

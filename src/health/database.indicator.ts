@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DatabaseLifecycleService } from '../database/database-lifecycle.service';
+import type { BreakerName } from '../config';
 import { CircuitBreakerRegistry } from '../resilience';
 import type { DependencyReport } from './dependency-report';
 
 /** The breaker guarding database calls; OPEN means the app refuses them, so it is not ready. */
-export const DATABASE_BREAKER = 'database';
+export const DATABASE_BREAKER: BreakerName = 'database';
 
 /**
  * PostgreSQL: a `SELECT 1` ping, migrations applied, and the `database` breaker's state. The ping

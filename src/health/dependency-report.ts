@@ -12,7 +12,7 @@ export interface DependencyReport {
 
 /**
  * One health indicator. Other modules add theirs to `/health/detailed` through
- * `HealthContributorRegistry` (e.g. the knowledge module replacing the `vector_search` one).
+ * `HealthContributorRegistry` (e.g. the knowledge module its `vector_search`).
  */
 export interface HealthContributor {
   /** Key in the health body, e.g. `vector_search`. */

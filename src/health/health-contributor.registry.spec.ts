@@ -1,25 +1,21 @@
-import { HealthContributorRegistry, VECTOR_SEARCH_KEY } from './health-contributor.registry';
+import { HealthContributorRegistry } from './health-contributor.registry';
 
 describe('HealthContributorRegistry', () => {
-  it('starts with a vector search placeholder that says not_configured', async () => {
-    const [placeholder] = new HealthContributorRegistry().list();
-    expect(placeholder.key).toBe(VECTOR_SEARCH_KEY);
-    expect(placeholder.critical).toBe(false);
-    expect(await placeholder.check()).toEqual({ state: 'not_configured', mode: 'not_configured' });
+  it('starts empty: each owner registers its own indicator', () => {
+    expect(new HealthContributorRegistry().list()).toEqual([]);
   });
 
-  it('replaces by key, and restores the placeholder when the replacement is removed', () => {
+  it('replaces by key, and removes the indicator with its remover', () => {
     const registry = new HealthContributorRegistry();
     const real = {
-      key: VECTOR_SEARCH_KEY,
+      key: 'vector_search',
       critical: false,
       check: () => ({ state: 'up' as const }),
     };
     const remove = registry.register(real);
     expect(registry.list()).toEqual([real]);
     remove();
-    expect(registry.list()).toHaveLength(1);
-    expect(registry.list()[0]).not.toBe(real);
+    expect(registry.list()).toEqual([]);
   });
 
   it('adds and removes other indicators; a stale remover does nothing', () => {
@@ -29,7 +25,7 @@ describe('HealthContributorRegistry', () => {
     const removeFirst = registry.register(first);
     registry.register(second);
     removeFirst();
-    expect(registry.list().map((c) => c.critical)).toEqual([false, false]);
+    expect(registry.list().map((c) => c.critical)).toEqual([false]);
   });
 
   it('refuses the key of a built-in indicator', () => {

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { HealthContributor } from './dependency-report';
 
-/** Key of the vector search indicator; the knowledge module replaces the placeholder below. */
-export const VECTOR_SEARCH_KEY = 'vector_search';
-
 /** Keys of the built-in indicators of `/health/detailed`; a contributor may not take them. */
 export const BUILT_IN_HEALTH_KEYS: readonly string[] = [
   'database',
@@ -18,37 +15,22 @@ export const BUILT_IN_HEALTH_KEYS: readonly string[] = [
   'process',
 ];
 
-/** Reported until a module registers a real vector search indicator. */
-const VECTOR_SEARCH_PLACEHOLDER: HealthContributor = {
-  key: VECTOR_SEARCH_KEY,
-  critical: false,
-  check: () => ({ state: 'not_configured', mode: 'not_configured' }),
-};
-
 /**
- * Indicators other modules add to `/health/detailed`, by key. Register in `onModuleInit`:
- * `registry.register({ key: 'vector_search', critical: false, check: () => ... })`.
+ * Indicators other modules add to `/health/detailed`, by key: each dependency's owner registers its
+ * own in `onModuleInit` (the knowledge module: `vector_search`), so health imports none of them.
  */
 @Injectable()
 export class HealthContributorRegistry {
-  private readonly contributors = new Map<string, HealthContributor>([
-    [VECTOR_SEARCH_KEY, VECTOR_SEARCH_PLACEHOLDER],
-  ]);
+  private readonly contributors = new Map<string, HealthContributor>();
 
-  /**
-   * Adds an indicator, replacing any with the same key. Returns the function that removes it
-   * (a removed `vector_search` goes back to the placeholder).
-   */
+  /** Adds an indicator, replacing any with the same key. Returns the function that removes it. */
   register(contributor: HealthContributor): () => void {
     if (BUILT_IN_HEALTH_KEYS.includes(contributor.key)) {
       throw new Error(`Health key "${contributor.key}" belongs to a built-in indicator`);
     }
     this.contributors.set(contributor.key, contributor);
     return () => {
-      if (this.contributors.get(contributor.key) !== contributor) return;
-      if (contributor.key === VECTOR_SEARCH_KEY) {
-        this.contributors.set(VECTOR_SEARCH_KEY, VECTOR_SEARCH_PLACEHOLDER);
-      } else {
+      if (this.contributors.get(contributor.key) === contributor) {
         this.contributors.delete(contributor.key);
       }
     };

@@ -46,7 +46,7 @@ import { SystemIndicators } from './system.indicators';
       inject: [{ token: StreamRegistry, optional: true }, streamConfig.KEY],
       useFactory: (registry: StreamRegistry | undefined, config: StreamConfig): StreamingStatus =>
         registry ?? {
-          snapshot: () => ({ active: 0, capacity: config.maxConnections, draining: false }),
+          snapshot: () => ({ active: 0, capacity: config.maxConnections }),
         },
     },
     HealthCheckRunner,

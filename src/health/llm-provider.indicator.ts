@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { healthConfig, llmConfig, type HealthConfig, type LlmConfig } from '../config';
+import {
+  healthConfig,
+  llmConfig,
+  type BreakerName,
+  type HealthConfig,
+  type LlmConfig,
+} from '../config';
 import { CircuitBreakerRegistry, type BreakerState } from '../resilience';
 import type { DependencyReport, DependencyState } from './dependency-report';
 import { LlmProviderProbe, type LlmProbeTarget } from './llm-provider.probe';
 
-const LLM_BREAKER = 'llm';
+const LLM_BREAKER: BreakerName = 'llm';
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const OLLAMA_DEFAULT_BASE_URL = 'http://127.0.0.1:11434';
 

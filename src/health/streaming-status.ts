@@ -4,8 +4,6 @@ export interface StreamingFigures {
   readonly active: number;
   /** Most streams allowed at once. */
   readonly capacity: number;
-  /** True once the streaming subsystem refuses new streams for shutdown. */
-  readonly draining: boolean;
 }
 
 /** Anything that can report {@link StreamingFigures}. */

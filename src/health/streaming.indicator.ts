@@ -13,8 +13,8 @@ export class StreamingIndicator {
 
   /** Down at capacity or while draining (a new stream would be refused with 503). */
   check(): DependencyReport {
-    const { active, capacity, draining } = this.status.snapshot();
-    const isDraining = draining || this.lifecycle.isDraining;
+    const { active, capacity } = this.status.snapshot();
+    const isDraining = this.lifecycle.isDraining;
     const available = Math.max(0, capacity - active);
     return {
       state: isDraining || available === 0 ? 'down' : 'up',

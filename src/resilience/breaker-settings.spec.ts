@@ -1,8 +1,5 @@
-import {
-  DEFAULT_BREAKER_SETTINGS,
-  InvalidBreakerSettingsError,
-  resolveBreakerSettings,
-} from './breaker-settings';
+import { BREAKER_DEFAULTS } from '../config/env.schema';
+import { InvalidBreakerSettingsError, resolveBreakerSettings } from './breaker-settings';
 
 describe('resolveBreakerSettings', () => {
   it('gives each standard breaker its own call timeout and the shared defaults', () => {
@@ -19,7 +16,7 @@ describe('resolveBreakerSettings', () => {
   });
 
   it('gives any other name the generic defaults', () => {
-    expect(resolveBreakerSettings('billing_api')).toEqual(DEFAULT_BREAKER_SETTINGS);
+    expect(resolveBreakerSettings('billing_api')).toEqual(BREAKER_DEFAULTS);
   });
 
   it('applies overrides and keeps the default where an override is undefined', () => {

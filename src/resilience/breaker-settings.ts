@@ -1,53 +1,27 @@
+import {
+  BREAKER_DEFAULTS,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type BreakerConfig,
+  type BreakerName,
+} from '../config/env.schema';
+
 /**
- * Tuning of one circuit breaker, in milliseconds where it is a duration.
- * Config code maps `CB_<NAME>_*` variables onto this; the breaker never reads the environment.
+ * Tuning of one circuit breaker (see `BreakerConfig` for each field). Config code maps
+ * `CB_<NAME>_*` variables onto this; the breaker never reads the environment.
  */
-export interface BreakerSettings {
-  /** Consecutive counted failures that open a closed circuit. */
-  readonly failureThreshold: number;
-  /** How long the circuit stays open the first time. */
-  readonly recoveryTimeoutMs: number;
-  /** Cap for the open period, which doubles on each re-open from half-open. */
-  readonly maxRecoveryTimeoutMs: number;
-  /** Successful trial calls needed in half-open before the circuit closes. */
-  readonly successThreshold: number;
-  /** Hard limit on each call; the callee's AbortSignal fires when it passes. */
-  readonly callTimeoutMs: number;
-}
-
-/** The breakers every deployment has; settings may add more names. */
-export const STANDARD_BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools'] as const;
-
-/** One of {@link STANDARD_BREAKER_NAMES}. */
-export type StandardBreakerName = (typeof STANDARD_BREAKER_NAMES)[number];
-
-/** Per-breaker call timeouts: a model answer is slow, a vector lookup must be quick. */
-export const DEFAULT_CALL_TIMEOUTS_MS: Readonly<Record<StandardBreakerName, number>> = {
-  llm: 60_000,
-  vector_search: 2_000,
-  database: 5_000,
-  tools: 10_000,
-};
-
-/** Defaults for any breaker; the call timeout is replaced per name by {@link defaultSettingsFor}. */
-export const DEFAULT_BREAKER_SETTINGS: Readonly<BreakerSettings> = {
-  failureThreshold: 5,
-  recoveryTimeoutMs: 60_000,
-  maxRecoveryTimeoutMs: 300_000,
-  successThreshold: 2,
-  callTimeoutMs: 10_000,
-};
+export type BreakerSettings = BreakerConfig;
 
 /** setTimeout treats larger delays as 1 ms, which would time every call out at once. */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 /** The defaults for a breaker name, with that name's own call timeout when it is a standard one. */
 export function defaultSettingsFor(name: string): BreakerSettings {
-  const callTimeoutMs = (DEFAULT_CALL_TIMEOUTS_MS as Partial<Record<string, number>>)[name];
-  return {
-    ...DEFAULT_BREAKER_SETTINGS,
-    callTimeoutMs: callTimeoutMs ?? DEFAULT_BREAKER_SETTINGS.callTimeoutMs,
-  };
+  const callTimeoutMs = isBreakerName(name) ? DEFAULT_CALL_TIMEOUT_MS[name] : undefined;
+  return { ...BREAKER_DEFAULTS, callTimeoutMs: callTimeoutMs ?? BREAKER_DEFAULTS.callTimeoutMs };
+}
+
+function isBreakerName(name: string): name is BreakerName {
+  return Object.hasOwn(DEFAULT_CALL_TIMEOUT_MS, name);
 }
 
 /** Thrown when breaker settings are out of range; the message names the breaker and the field. */

@@ -1,5 +1,5 @@
 import { TaskCancelledError } from 'cockatiel';
-import type { HttpDescription } from './http-description';
+import type { HttpDescription } from '../common/errors/http-description';
 
 /**
  * Thrown to callers when a call outlives the breaker's `callTimeoutMs`; HTTP answers 504.

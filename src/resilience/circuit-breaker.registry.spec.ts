@@ -1,3 +1,4 @@
+import type { BreakerName } from '../config/env.schema';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { InvalidBreakerSettingsError } from './breaker-settings';
 import { ManualClock } from './testing/manual-clock';
@@ -32,7 +33,7 @@ describe('CircuitBreakerRegistry', () => {
     });
     expect(registry.get('database').settings.callTimeoutMs).toBe(5_000);
     expect(registry.has('billing_api')).toBe(true);
-    expect(registry.get('billing_api').settings).toMatchObject({
+    expect(registry.find('billing_api').settings).toMatchObject({
       successThreshold: 1,
       callTimeoutMs: 10_000,
     });
@@ -62,12 +63,30 @@ describe('CircuitBreakerRegistry', () => {
     expect(registry.get('tools').state).toBe('CLOSED');
   });
 
-  it('throws UnknownBreakerError from get() and rejects with it from execute()', async () => {
+  it("lets a dependency's owner set how its breaker counts errors", async () => {
+    const registry = new CircuitBreakerRegistry({ breakers: { llm: { failureThreshold: 1 } } });
+    registry.classify('llm', () => 'ignored');
+
+    await expect(registry.execute('llm', () => Promise.reject(serverError()))).rejects.toThrow(
+      'down',
+    );
+    expect(registry.get('llm').state).toBe('CLOSED');
+    expect(registry.get('tools').state).toBe('CLOSED');
+    registry.classify('llm', () => 'failure');
+    await expect(registry.execute('llm', () => Promise.reject(serverError()))).rejects.toThrow(
+      'down',
+    );
+    expect(registry.get('llm').state).toBe('OPEN');
+  });
+
+  it('throws UnknownBreakerError from find() and rejects with it from execute()', async () => {
     const registry = new CircuitBreakerRegistry();
 
-    expect(() => registry.get('nope')).toThrow(UnknownBreakerError);
+    expect(() => registry.find('nope')).toThrow(UnknownBreakerError);
     expect(registry.has('nope')).toBe(false);
-    const error = await registry.execute('nope', () => Promise.resolve(1)).catch((e: unknown) => e);
+    const error = await registry
+      .execute('nope' as BreakerName, () => Promise.resolve(1))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownBreakerError);
     expect(error).toMatchObject({
       breakerName: 'nope',

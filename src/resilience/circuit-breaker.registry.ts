@@ -1,7 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { STANDARD_BREAKER_NAMES } from './breaker-settings';
+import { BREAKER_NAMES, type BreakerName } from '../config/env.schema';
 import { CircuitBreaker, type Callee, type ExecuteOptions } from './circuit-breaker';
 import type { CircuitBreakerSnapshot } from './circuit-breaker-snapshot';
+import type { ErrorClassifier } from './error-classifier';
 import { RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience-settings';
 import { UnknownBreakerError } from './unknown-breaker.error';
 
@@ -15,7 +16,7 @@ export class CircuitBreakerRegistry {
 
   constructor(@Optional() @Inject(RESILIENCE_SETTINGS) settings: ResilienceSettings | null = null) {
     const { breakers = {}, classifiers = {}, historyLimit, clock } = settings ?? {};
-    const names = new Set<string>([...STANDARD_BREAKER_NAMES, ...Object.keys(breakers)]);
+    const names = new Set<string>([...BREAKER_NAMES, ...Object.keys(breakers)]);
     for (const name of Object.keys(classifiers)) {
       // A classifier for a breaker that does not exist is a typo that would silently do nothing.
       if (!names.has(name)) {
@@ -37,7 +38,15 @@ export class CircuitBreakerRegistry {
   }
 
   /** The breaker called `name`; throws {@link UnknownBreakerError} if there is none. */
-  get(name: string): CircuitBreaker {
+  get(name: BreakerName): CircuitBreaker {
+    return this.find(name);
+  }
+
+  /**
+   * The breaker called `name`, a name from outside the code (an operator's request); throws
+   * {@link UnknownBreakerError} if there is none.
+   */
+  find(name: string): CircuitBreaker {
     const breaker = this.breakers.get(name);
     if (breaker === undefined) {
       throw new UnknownBreakerError(name, [...this.breakers.keys()]);
@@ -61,10 +70,18 @@ export class CircuitBreakerRegistry {
   }
 
   /**
+   * Sets how the breaker `name` counts errors. The dependency's owner calls it when it is built
+   * (the database module for `database`, the runs module for `llm`), before any call.
+   */
+  classify(name: BreakerName, classifier: ErrorClassifier): void {
+    this.get(name).useClassifier(classifier);
+  }
+
+  /**
    * Runs `fn` through the breaker called `name`; see {@link CircuitBreaker.execute}. An unknown
    * name rejects with {@link UnknownBreakerError} rather than throwing, like every other failure.
    */
-  execute<T>(name: string, fn: Callee<T>, options?: ExecuteOptions): Promise<T> {
+  execute<T>(name: BreakerName, fn: Callee<T>, options?: ExecuteOptions): Promise<T> {
     const breaker = this.breakers.get(name);
     if (breaker === undefined) {
       return Promise.reject(new UnknownBreakerError(name, [...this.breakers.keys()]));
@@ -74,14 +91,14 @@ export class CircuitBreakerRegistry {
 
   /** Closes the breaker and zeroes its counts; returns its snapshot, now CLOSED. */
   reset(name: string): CircuitBreakerSnapshot {
-    const breaker = this.get(name);
+    const breaker = this.find(name);
     breaker.reset();
     return breaker.snapshot();
   }
 
   /** Holds the breaker OPEN until {@link reset}; returns its snapshot. */
   isolate(name: string): CircuitBreakerSnapshot {
-    const breaker = this.get(name);
+    const breaker = this.find(name);
     breaker.isolate();
     return breaker.snapshot();
   }

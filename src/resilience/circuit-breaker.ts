@@ -105,9 +105,9 @@ class InflightCall extends DeadlineEntry {
  * `ConsecutiveBreaker` counts the failure streak, `ExponentialBackoff` with `noJitterGenerator` gives
  * the exact open periods (60 s, 120 s, 240 s, then the cap), and the errors extend cockatiel's
  * (`isBrokenCircuitError()` recognises a refusal; its `isTaskCancelledError()` is broken in 3.2.1,
- * so a timeout is recognised with `instanceof`). Cockatiel's `timeout()` is not used: measured at
- * 6-25 us a call on Node 20 (an AbortController, a timer, two abort listeners, a Promise.race);
- * see {@link DeadlineQueue} for the replacement, which still rejects a callee that ignores its signal.
+ * so a timeout is recognised with `instanceof`). Cockatiel's `timeout()` is not used: it costs an
+ * AbortController, a timer, two abort listeners and a Promise.race on every call; see
+ * {@link DeadlineQueue} for the replacement, which still rejects a callee that ignores its signal.
  *
  * OPEN becomes HALF_OPEN lazily, when the breaker is next touched (a call, `state`, `snapshot()`),
  * with the transition dated at the moment the open period ended; `state` never reports OPEN once
@@ -120,7 +120,7 @@ export class CircuitBreaker {
   readonly settings: Readonly<BreakerSettings>;
 
   private readonly clock: Clock;
-  private readonly classify: ErrorClassifier;
+  private classify: ErrorClassifier;
   private readonly history: TransitionHistory;
   private readonly deadlines: DeadlineQueue<InflightCall>;
   private readonly failureStreak: ConsecutiveBreaker;
@@ -156,6 +156,11 @@ export class CircuitBreaker {
     });
   }
 
+  /** Replaces how this breaker counts errors (see {@link ErrorClassifier}). */
+  useClassifier(classifier: ErrorClassifier): void {
+    this.classify = classifier;
+  }
+
   /** The current state; HALF_OPEN as soon as the open period has elapsed (see the class notes). */
   get state(): BreakerState {
     this.refresh(this.clock.now());
@@ -186,8 +191,8 @@ export class CircuitBreaker {
    * a stream needs its own idle timeout. Wrap each model call, never a whole SSE stream.
    *
    * A callee that declares no parameter (`fn.length === 0`) gets a shared signal that never aborts
-   * instead of its own AbortController: constructing an AbortSignal costs ~2.5 us on Node 20, over
-   * the breaker's whole budget, and such a callee cannot read the signal anyway. It is still timed
+   * instead of its own AbortController: constructing an AbortSignal costs more than the rest of the
+   * breaker together, and such a callee cannot read the signal anyway. It is still timed
    * out. A wrapper with rest parameters (`(...args) => f(...args)`) also has length 0, so declare
    * the signal parameter explicitly when forwarding it.
    */

@@ -1,5 +1,6 @@
 import { BrokenCircuitError } from 'cockatiel';
-import type { HttpDescription } from './http-description';
+import type { HttpDescription } from '../common/errors/http-description';
+import { retryAfterHeaders } from '../common/http/retry-after';
 
 /** Why a call was refused without reaching the dependency. */
 export type CircuitOpenReason = 'open' | 'half_open_busy' | 'isolated';
@@ -25,13 +26,13 @@ export class CircuitOpenError extends BrokenCircuitError {
     super(`Circuit breaker "${breakerName}" is open (${reason}); retry after ${retryAfterMs} ms`);
   }
 
-  /** 503 with `Retry-After` in whole seconds, rounded up so a client never comes back too early. */
+  /** 503 with `Retry-After`. */
   toHttp(): HttpDescription {
     return {
       status: 503,
       code: this.code,
       detail: this.message,
-      headers: { 'Retry-After': String(Math.max(1, Math.ceil(this.retryAfterMs / 1000))) },
+      headers: retryAfterHeaders(this.retryAfterMs),
     };
   }
 }

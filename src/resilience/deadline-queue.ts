@@ -24,7 +24,7 @@ export class DeadlineEntry {
  * inserted in order (a short walk back from the tail). The timer is armed for the earliest deadline
  * and is not cleared when that entry leaves early: it fires once, finds nothing due and re-arms
  * for the new head. That costs at most one wake-up per timeout period, against a `setTimeout` +
- * `clearTimeout` pair (~0.5 us) on every call.
+ * `clearTimeout` pair on every call.
  */
 export class DeadlineQueue<E extends DeadlineEntry> {
   private head: E | null = null;

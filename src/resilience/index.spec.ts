@@ -14,8 +14,7 @@ describe('resilience public API', () => {
         'InvalidBreakerSettingsError',
         'classifyError',
         'resolveBreakerSettings',
-        'DEFAULT_CALL_TIMEOUTS_MS',
-        'STANDARD_BREAKER_NAMES',
+        'defaultSettingsFor',
         'systemClock',
       ]),
     );

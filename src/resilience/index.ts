@@ -12,4 +12,3 @@ export * from './resilience-settings';
 export * from './resilience.module';
 export type { StateTransition } from './transition-history';
 export * from './unknown-breaker.error';
-export type { HttpDescription } from './http-description';

@@ -10,7 +10,10 @@ import type { ErrorClassifier } from './error-classifier';
 export interface ResilienceSettings {
   /** Per-breaker overrides of the defaults; unset or `undefined` fields keep the default. */
   readonly breakers?: Readonly<Record<string, Partial<BreakerSettings> | undefined>>;
-  /** Per-breaker replacements of the default error classifier. */
+  /**
+   * Per-breaker replacements of the default error classifier; the app's owners set theirs with
+   * `CircuitBreakerRegistry.classify()` instead.
+   */
   readonly classifiers?: Readonly<Record<string, ErrorClassifier | undefined>>;
   /** How many state transitions each breaker keeps. Default 50. */
   readonly historyLimit?: number;

@@ -23,7 +23,7 @@ export class ResilienceController {
   @ApiOkResponse({ description: 'The breaker.' })
   @ApiNotFoundResponse({ description: 'No breaker by that name.' })
   get(@Param('name') name: string): CircuitBreakerSnapshot {
-    return this.registry.get(name).snapshot();
+    return this.registry.find(name).snapshot();
   }
 
   /** Closes the breaker and zeroes its counts (also ends an isolation). */

@@ -1,4 +1,4 @@
-import type { HttpDescription } from './http-description';
+import type { HttpDescription } from '../common/errors/http-description';
 
 /** Thrown by the registry for a breaker name it does not own; HTTP answers 404. */
 export class UnknownBreakerError extends Error {

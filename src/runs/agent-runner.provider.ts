@@ -16,21 +16,5 @@ export const agentRunnerProvider: Provider = {
     config: LlmConfig,
     hooks: ResilientAgentHooks,
     knowledge: KnowledgeSearchPort | undefined,
-  ) =>
-    new AgentRunner(
-      {
-        provider: config.provider,
-        model: config.model,
-        openaiBaseUrl: config.openaiBaseUrl,
-        openaiApiKey: config.openaiApiKey,
-        anthropicApiKey: config.anthropicApiKey,
-        ollamaBaseUrl: config.ollamaBaseUrl,
-        timeoutMs: config.timeoutMs,
-        maxHistoryTokens: config.maxHistoryTokens,
-        maxModelCalls: config.maxModelCalls,
-        maxToolCalls: config.maxToolCalls,
-        localTokenDelayMs: config.localTokenDelayMs,
-      },
-      { hooks, knowledge },
-    ),
+  ) => new AgentRunner(config, { hooks, knowledge }),
 };

@@ -12,19 +12,23 @@ import {
 } from '../agent';
 import { LlmMetrics, type LlmCallOutcome } from '../metrics';
 import { CircuitBreakerRegistry, CircuitOpenError } from '../resilience';
+import { classifyLlmError } from './llm-error.classifier';
 
 /**
  * The agent's resilience seams: every model call goes through the `llm` breaker (a failing
  * provider opens it and later calls are refused at once, without reaching the provider), every
  * tool call through the `tools` breaker (an open circuit becomes an `is_error` tool result and the
- * agent carries on), and model calls are timed for Prometheus.
+ * agent carries on), and model calls are timed for Prometheus. It tells the `llm` breaker how to
+ * count what a model call throws, once, when the app is built.
  */
 @Injectable()
 export class ResilientAgentHooks implements AgentCallHooks {
   constructor(
     private readonly breakers: CircuitBreakerRegistry,
     private readonly metrics: LlmMetrics,
-  ) {}
+  ) {
+    breakers.classify('llm', classifyLlmError);
+  }
 
   /** Runs one model call under the `llm` breaker and records its duration and outcome. */
   async wrapModelCall(call: ModelCallInfo, next: ModelCallNext): Promise<AIMessage> {

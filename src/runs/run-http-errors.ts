@@ -1,4 +1,5 @@
 import { DomainException, ErrorCode } from '../common/errors/domain.exception';
+import { retryAfterHeaders } from '../common/http/retry-after';
 import type { ErrorRunEvent } from './run-event.types';
 
 const UNAVAILABLE: Record<string, ErrorCode> = {
@@ -12,9 +13,8 @@ const UNAVAILABLE: Record<string, ErrorCode> = {
 export function httpErrorForRun(event: ErrorRunEvent): DomainException {
   const unavailable = UNAVAILABLE[event.code];
   if (unavailable) {
-    const seconds = Math.max(1, Math.ceil((event.retry_after_ms ?? 1000) / 1000));
     return new DomainException(unavailable, 503, event.message, {
-      headers: { 'Retry-After': String(seconds) },
+      headers: retryAfterHeaders(event.retry_after_ms ?? 1000),
     });
   }
   if (event.code === 'llm_timeout')

@@ -2,8 +2,8 @@ import type { StreamEvent } from './stream-event';
 import type { StreamFormat } from './stream-format';
 
 /*
- * Hot path: one string per event around a single JSON.stringify, which is most of the cost
- * (about 1 µs for a typical chunk). JSON.stringify escapes CR and LF inside strings, so `data:` is
+ * Hot path: one string per event around a single JSON.stringify, which is most of the cost.
+ * JSON.stringify escapes CR and LF inside strings, so `data:` is
  * always exactly one line and needs no splitting.
  */
 

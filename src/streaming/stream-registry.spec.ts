@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { AppConfig } from '../config/app.config';
+import { LifecycleService } from '../lifecycle';
 import { EventStreamWriter } from './event-stream-writer';
 import { resolveStreamSettings } from './stream-settings';
 import { StreamRegistry } from './stream-registry';
@@ -8,11 +10,15 @@ import { chunkOfSize, sampleRun } from './testing/stream-event-fixtures';
 import { parseNdjson, sseEvents } from './testing/stream-parsers';
 import { deferred, startTestHttpServer, type TestHttpServer } from './testing/test-http-server';
 
-function registryFor(maxConnections: number): StreamRegistry {
+function registryFor(
+  maxConnections: number,
+  lifecycle = new LifecycleService({ shutdownGraceMs: 1000 } as AppConfig),
+): StreamRegistry {
   // A bound far above what the kernel holds for a paused reader, so that tests can fill it.
   const maxBufferBytes = 64 * 1024 * 1024;
   return new StreamRegistry(
     resolveStreamSettings({ maxConnections, heartbeatMs: 0, maxBufferBytes }),
+    lifecycle,
   );
 }
 
@@ -41,11 +47,12 @@ describe('StreamRegistry slots', () => {
     });
   });
 
-  it('refuses every new stream once draining, with room to spare', () => {
-    const registry = registryFor(10);
+  it('refuses every new stream once the process drains, with room to spare', async () => {
+    const lifecycle = new LifecycleService({ shutdownGraceMs: 1000 } as AppConfig);
+    const registry = registryFor(10, lifecycle);
     registry.tryAcquire();
 
-    registry.startDraining();
+    const drained = lifecycle.startDraining();
 
     expect(registry.draining).toBe(true);
     expect(registry.tryAcquire()).toBeUndefined();
@@ -55,10 +62,12 @@ describe('StreamRegistry slots', () => {
       draining: true,
       rejected: 1,
     });
+    await drained;
   });
 });
 
 describe('StreamRegistry with real streams', () => {
+  let lifecycle: LifecycleService;
   let registry: StreamRegistry;
   let server: TestHttpServer;
   let writers: EventStreamWriter[];
@@ -70,7 +79,8 @@ describe('StreamRegistry with real streams', () => {
   }
 
   beforeEach(async () => {
-    registry = registryFor(2);
+    lifecycle = new LifecycleService({ shutdownGraceMs: 1000 } as AppConfig);
+    registry = registryFor(2, lifecycle);
     writers = [];
     arrivals = [];
     server = await startTestHttpServer((req, res) => {
@@ -113,7 +123,7 @@ describe('StreamRegistry with real streams', () => {
     await expect(thirdArrived).resolves.toBeInstanceOf(EventStreamWriter);
   });
 
-  it('ends every open stream with its final event on closeAll, then refuses new ones', async () => {
+  it('ends every open stream with its final event on closeAll while draining, refusing new ones', async () => {
     const sseArrived = nextWriter();
     const sse = RawStreamClient.get(server.port, '/');
     const sseWriter = await sseArrived;
@@ -123,6 +133,7 @@ describe('StreamRegistry with real streams', () => {
     sseWriter.send(chunkOfSize(1, 10, 'run-a'));
     ndjsonWriter.send(chunkOfSize(1, 10, 'run-b'));
 
+    const drained = lifecycle.startDraining();
     await registry.closeAll((writer) => {
       const last = writer.lastSentEvent;
       return (
@@ -142,6 +153,7 @@ describe('StreamRegistry with real streams', () => {
     expect(registry.snapshot()).toMatchObject({ active: 0, draining: true });
     expect(registry.snapshot().closed.server_shutdown).toBe(2);
     expect((await getText(server.port, '/')).statusCode).toBe(503);
+    await drained;
   });
 
   it('destroys streams whose clients do not take the end within the grace period', async () => {

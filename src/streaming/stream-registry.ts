@@ -67,11 +67,11 @@ export class StreamRegistry {
   private slotsInUse = 0;
   private openedTotal = 0;
   private rejectedTotal = 0;
-  private isDraining = false;
 
   /**
    * Takes the process-wide settings (capacity, and the defaults for the writers it makes). With
-   * the app's lifecycle, streams are refused as soon as the process drains.
+   * the app's lifecycle, the one draining flag, streams are refused as soon as the process drains;
+   * a registry built on its own never drains.
    */
   constructor(
     @Inject(STREAM_SETTINGS) private readonly settings: StreamSettings,
@@ -88,9 +88,9 @@ export class StreamRegistry {
     return this.settings.maxConnections;
   }
 
-  /** True once the process drains (or after `startDraining()`). */
+  /** True once the process drains. */
   get draining(): boolean {
-    return this.isDraining || this.lifecycle?.isDraining === true;
+    return this.lifecycle?.isDraining === true;
   }
 
   /** Figures for `/health/stream` and `/metrics`. */
@@ -113,14 +113,14 @@ export class StreamRegistry {
 
   /**
    * Reserves a place for one stream of `owner` (a user), or says why not: the process drains, it
-   * holds `maxConnections` streams, or the owner holds `maxPerOwner`.
+   * holds `maxConnections` streams, or the owner holds `maxPerUser`.
    */
   admit(owner?: string): StreamSlot | StreamRefusal {
     const refusal = this.draining
       ? 'draining'
       : this.slotsInUse >= this.capacity
         ? 'full'
-        : owner !== undefined && (this.perOwner.get(owner) ?? 0) >= this.settings.maxPerOwner
+        : owner !== undefined && (this.perOwner.get(owner) ?? 0) >= this.settings.maxPerUser
           ? 'owner_limit'
           : undefined;
     if (refusal) {
@@ -146,20 +146,15 @@ export class StreamRegistry {
     return this.tryAcquire()?.open(res, format, options);
   }
 
-  /** Refuses every new stream from now on; open streams go on. Readiness should fail from here. */
-  startDraining(): void {
-    this.isDraining = true;
-  }
-
   /**
-   * Shutdown: drains, ends every open stream (with the factory's final event, if any) as
-   * `server_shutdown`, waits up to `graceMs` for the clients to get the end, then destroys the rest.
+   * Shutdown, from a drain participant (new streams are refused already): ends every open stream
+   * (with the factory's final event, if any) as `server_shutdown`, waits up to `graceMs` for the
+   * clients to get the end, then destroys the rest.
    */
   async closeAll(
     finalEvent?: FinalEventFactory,
     graceMs = DEFAULT_CLOSE_ALL_GRACE_MS,
   ): Promise<void> {
-    this.startDraining();
     const writers = [...this.writers];
     for (const writer of writers) {
       if (writer.state === 'open') void writer.end(finalEvent?.(writer), 'server_shutdown');

@@ -68,7 +68,7 @@ describe('StreamingModule in a Nest app', () => {
       flushIntervalMs: 0,
       maxBufferBytes: 1024 * 1024,
       maxConnections: 1,
-      maxPerOwner: 10000,
+      maxPerUser: 20,
     });
     expect(app.get(StreamRegistry).capacity).toBe(1);
   });

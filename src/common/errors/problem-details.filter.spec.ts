@@ -6,7 +6,26 @@ import {
   type ArgumentsHost,
 } from '@nestjs/common';
 import { DomainException, ErrorCode } from './domain.exception';
+import { HttpErrorDescribers } from './http-error-describers';
 import { ProblemDetailsFilter } from './problem-details.filter';
+
+/** Stands for a dependency's driver errors (the database registers its own in the app). */
+const driverDown = (error: unknown) =>
+  (error as { code?: unknown } | null)?.code === 'ECONNREFUSED'
+    ? {
+        status: 503,
+        code: 'database_unavailable',
+        detail: 'Unavailable.',
+        headers: { 'Retry-After': '5' },
+      }
+    : undefined;
+
+function filterWithDescribers(): ProblemDetailsFilter {
+  const describers = new HttpErrorDescribers();
+  describers.register(() => undefined);
+  describers.register(driverDown);
+  return new ProblemDetailsFilter(describers);
+}
 
 function fakeHost(headersSent = false, log?: { error: jest.Mock; warn: jest.Mock }) {
   const response = {
@@ -43,7 +62,7 @@ function fakeHost(headersSent = false, log?: { error: jest.Mock; warn: jest.Mock
 }
 
 describe('ProblemDetailsFilter', () => {
-  const filter = new ProblemDetailsFilter();
+  const filter = filterWithDescribers();
 
   it('answers a domain exception with its status, code, field errors and headers', () => {
     const { host, response, json } = fakeHost();
@@ -128,25 +147,18 @@ describe('ProblemDetailsFilter', () => {
     expect(json().code).toBe('llm_unavailable');
   });
 
-  it.each([
-    [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
-    [
-      {
-        message: 'query failed',
-        driverError: { code: '57P01', message: 'terminating connection' },
-      },
-    ],
-    [
-      Object.assign(new Error('wrapped'), {
-        cause: new Error('Connection terminated unexpectedly'),
-      }),
-    ],
-  ])('answers 503 with Retry-After when the database is unreachable (%#)', (error) => {
+  it('answers an error a registered describer recognises as it says', () => {
     const { host, response, json } = fakeHost();
-    filter.catch(error, host);
+    filter.catch({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }, host);
     expect(response.statusCode).toBe(503);
     expect(response.headers['Retry-After']).toBe('5');
     expect(json().code).toBe('database_unavailable');
+  });
+
+  it('answers 500 for a driver error when no describer recognises it', () => {
+    const { host, response } = fakeHost();
+    new ProblemDetailsFilter().catch({ code: 'ECONNREFUSED', message: 'x' }, host);
+    expect(response.statusCode).toBe(500);
   });
 
   describe('logging', () => {

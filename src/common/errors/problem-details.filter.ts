@@ -5,20 +5,18 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { DomainException, ErrorCode, type FieldError } from './domain.exception';
+import type { HttpDescription } from './http-description';
+import { HttpErrorDescribers } from './http-error-describers';
 import { buildProblem } from './problem-details';
-import { isDatabaseUnavailable, isPoolExhausted } from '../../database/database-errors';
 
 /** An error mapped to what the client is told. */
-interface MappedError {
-  status: number;
-  code: string;
-  detail: string;
+interface MappedError extends HttpDescription {
   errors?: FieldError[];
-  headers?: Record<string, string>;
 }
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -58,7 +56,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 
 /** Errors that can describe themselves as HTTP (e.g. an open circuit: 503 with Retry-After). */
 export interface HttpMappable {
-  toHttp(): MappedError;
+  toHttp(): HttpDescription;
 }
 
 function isHttpMappable(error: unknown): error is HttpMappable {
@@ -83,6 +81,8 @@ function isHttpMappable(error: unknown): error is HttpMappable {
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(@Optional() private readonly describers?: HttpErrorDescribers) {}
 
   /** Maps the error and writes the problem body (or ends a response already under way). */
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -138,22 +138,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (isHttpMappable(exception)) return exception.toHttp();
-    if (isPoolExhausted(exception)) {
-      return {
-        status: HttpStatus.SERVICE_UNAVAILABLE,
-        code: ErrorCode.ServiceUnavailable,
-        detail: 'The server is too busy right now; retry after the time in Retry-After.',
-        headers: { 'Retry-After': '1' },
-      };
-    }
-    if (isDatabaseUnavailable(exception)) {
-      return {
-        status: HttpStatus.SERVICE_UNAVAILABLE,
-        code: ErrorCode.DatabaseUnavailable,
-        detail: 'The database is unavailable right now; retry after the time in Retry-After.',
-        headers: { 'Retry-After': '5' },
-      };
-    }
+    const described = this.describers?.describe(exception);
+    if (described) return described;
     if (exception instanceof HttpException) return this.mapHttpException(exception);
     if (isBodyParserError(exception)) return this.mapBodyParserError(exception);
     return {

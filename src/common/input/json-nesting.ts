@@ -7,8 +7,8 @@ const CLOSE_OBJECT = 0x7d;
 
 /**
  * Whether UTF-8 JSON text nests arrays and objects deeper than `maxDepth` (the outermost value is
- * level 1), read from the raw bytes before anything parses them: JSON.parse of a 256 KiB body of
- * brackets takes ~50 ms and class-validator recurses into it until the stack overflows. One pass,
+ * level 1), read from the raw bytes before anything parses them: JSON.parse of a body of brackets
+ * holds the event loop, and class-validator recurses into it until the stack overflows. One pass,
  * linear: strings are skipped with `indexOf` (native), so long texts cost almost nothing. Malformed
  * text is left for the parser to refuse. UTF-8 only: no byte of a multi-byte character is ASCII.
  */

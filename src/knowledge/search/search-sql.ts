@@ -57,12 +57,11 @@ export function pgvectorSearchSql(dimensions: number): string {
  * Every chunk of the query's length ranked by exact cosine similarity, computed in PostgreSQL (the
  * formula of the migration's `knowledge_cosine_similarity`, NULL when either vector is all zeros).
  * `$1`: the query embedding, `$2`: its length, `$3`: how many. A full scan: fine for thousands of
- * chunks (10,000 take ~0.7 s on two cores), the reason pgvector exists beyond that.
+ * chunks, the reason pgvector exists beyond that (figures in docs/PERFORMANCE.md).
  *
- * Written as a LATERAL subquery rather than a call of that function: the planner pushed
- * `score IS NOT NULL` into the scan, so the function ran twice per chunk (filter and sort), and
- * each call of a SQL function has its own executor set-up. Measured on 10,000 chunks of 384
- * dimensions: 1.5 s with the function, 0.7 s as written here.
+ * Written as a LATERAL subquery rather than a call of that function: the planner pushes
+ * `score IS NOT NULL` into the scan, so the function would run twice per chunk (filter and sort),
+ * and each call of a SQL function has its own executor set-up.
  */
 export const EXACT_SEARCH_SQL = `
   SELECT scored.document_id, d.title, scored.content, scored.score

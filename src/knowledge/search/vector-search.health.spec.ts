@@ -27,12 +27,12 @@ describe('VectorSearchHealthContributor', () => {
     return entry?.check();
   };
 
-  it('replaces the placeholder while the module lives, and gives it back after', async () => {
-    expect(await check()).toMatchObject({ state: 'not_configured' });
+  it('reports vector_search while the module lives, and nothing after', async () => {
+    expect(await check()).toBeUndefined();
     contributor.onModuleInit();
     expect(await check()).toMatchObject({ state: 'unknown', mode: 'detecting' });
     contributor.onModuleDestroy();
-    expect(await check()).toMatchObject({ state: 'not_configured' });
+    expect(await check()).toBeUndefined();
   });
 
   it('reports the exact mode with its reason, or the pgvector index', () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { HealthContributorRegistry, VECTOR_SEARCH_KEY, type DependencyReport } from '../../health';
+import { HealthContributorRegistry, type DependencyReport } from '../../health';
 import { CircuitBreakerRegistry } from '../../resilience';
 import type { KnowledgeEmbeddings } from '../embeddings/embeddings.factory';
 import { KNOWLEDGE_EMBEDDINGS } from '../knowledge.tokens';
@@ -22,16 +22,16 @@ export class VectorSearchHealthContributor implements OnModuleInit, OnModuleDest
     @Inject(KNOWLEDGE_EMBEDDINGS) private readonly embeddings: KnowledgeEmbeddings,
   ) {}
 
-  /** Replaces the `not_configured` placeholder. */
+  /** Adds `vector_search` to `/health/detailed`. */
   onModuleInit(): void {
     this.unregister = this.registry.register({
-      key: VECTOR_SEARCH_KEY,
+      key: 'vector_search',
       critical: false,
       check: () => this.report(),
     });
   }
 
-  /** Puts the placeholder back. */
+  /** Takes it out again. */
   onModuleDestroy(): void {
     this.unregister?.();
   }
