@@ -59,7 +59,7 @@ class FakeLog {
       ...this.ending.terminal,
       run_id: runId,
       seq: this.appended.length + 1,
-    } as TerminalRunEvent;
+    };
   }
 }
 
