@@ -4,7 +4,7 @@ import {
   type ExecutionContext,
   SetMetadata,
 } from '@nestjs/common';
-import { ApiForbiddenResponse } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiSecurity } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthUser } from './auth-user';
 
@@ -13,8 +13,11 @@ export const IS_PUBLIC = 'auth:isPublic';
 /** Metadata key: the route needs the `admin` role. */
 export const IS_ADMIN_ONLY = 'auth:isAdminOnly';
 
-/** Marks a route or controller as reachable without a token. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+/**
+ * Marks a route or controller as reachable without a token (and, in the OpenAPI document, as
+ * open to anonymous callers: the empty security requirement).
+ */
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiSecurity({}));
 
 /** Marks a route or controller as needing `"admin"` in the token's `roles` (403 otherwise). */
 export const AdminOnly = () =>

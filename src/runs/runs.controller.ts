@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
+import { ApiConversationId } from '../conversations/conversations.api';
 import {
   CancelResponse,
   EventsQueryDto,
@@ -22,6 +23,7 @@ import { parseEventId, type StreamEventId } from '../streaming';
 /** Sending messages to the agent: one whole answer, or the answer as a live stream. */
 @ApiTags('runs')
 @ApiBearerAuth()
+@ApiConversationId()
 @Controller('conversations/:id')
 export class RunsController {
   constructor(
