@@ -15,6 +15,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ResilienceHttpModule } from './resilience/resilience-http.module';
 import { RunsModule } from './runs/runs.module';
 import { StreamingModule } from './streaming';
+import { StreamTokensModule } from './stream-tokens/stream-tokens.module';
 import { streamConfig, type StreamConfig } from './config';
 
 /** The whole service. Guards run in the order listed: auth first, then the per-user rate limit. */
@@ -43,6 +44,7 @@ import { streamConfig, type StreamConfig } from './config';
       }),
     }),
     RunsModule,
+    StreamTokensModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

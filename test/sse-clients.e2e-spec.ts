@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fetchEventSource, type EventSourceMessage } from '@microsoft/fetch-event-source';
+import { EventSource } from 'eventsource';
 import { Client } from 'pg';
 import request from 'supertest';
 import { startCuttingProxy, type CuttingProxy } from './support/cutting-proxy';
@@ -7,6 +8,8 @@ import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
 /** A message whose local-model answer streams for a while (one word per LOCAL_MODEL_TOKEN_DELAY_MS). */
 const LONG = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+/** The event types besides `error`, which EventSource hands to `onerror`. */
+const EVENT_TYPES = ['message_chunk', 'tool_call', 'tool_result', 'complete_state'];
 
 interface RunEvent {
   type: string;
@@ -51,14 +54,18 @@ describe('SSE clients (e2e)', () => {
     await t.close();
   });
 
-  const newConversation = async () =>
+  const newConversation = async (bearer = token) =>
     (
       await request(t.server)
         .post('/api/v1/conversations')
-        .set('Authorization', `Bearer ${token}`)
+        .set('Authorization', `Bearer ${bearer}`)
         .send({})
         .expect(201)
     ).body.id as string;
+  const streamToken = (conversationId: string, bearer = token) =>
+    request(t.server)
+      .post(`/api/v1/conversations/${conversationId}/stream-tokens`)
+      .set('Authorization', `Bearer ${bearer}`);
   const runsOf = async (conversationId: string) =>
     (
       await db.query<{ id: string }>('SELECT id FROM runs WHERE conversation_id = $1', [
@@ -139,6 +146,105 @@ describe('SSE clients (e2e)', () => {
         'last-event-id': `${runs[0]}:3`,
       });
       expectWholeRun(events, runs[0]);
+    });
+  });
+
+  describe('EventSource with a stream token', () => {
+    /** Reads a stream as a browser does: `new EventSource(url)`, no header, no cookie. */
+    const readWithEventSource = (url: string) =>
+      new Promise<{ events: RunEvent[]; lastEventId: string }>((resolve, reject) => {
+        const source = new EventSource(url);
+        const events: RunEvent[] = [];
+        const onEvent = (message: { type: string; data: string; lastEventId: string }) => {
+          events.push(JSON.parse(message.data) as RunEvent);
+          if (message.type === 'complete_state' || message.type === 'error') {
+            source.close();
+            resolve({ events, lastEventId: message.lastEventId });
+          }
+        };
+        for (const type of EVENT_TYPES) source.addEventListener(type, onEvent);
+        // A run's `error` event reaches `onerror`, with data; a failed connection has none.
+        source.onerror = (event: Event & { data?: string; code?: number }) => {
+          if (typeof event.data === 'string')
+            return onEvent(event as unknown as Parameters<typeof onEvent>[0]);
+          source.close();
+          reject(new Error(`EventSource failed with ${event.code}`));
+        };
+      });
+
+    it("mints a token with the bearer token that opens this conversation's stream with ?access_token=", async () => {
+      const id = await newConversation();
+      const minted = await streamToken(id).expect(201);
+      expect(minted.body).toEqual({ token: expect.any(String), expires_at: expect.any(String) });
+      const lifetime = Date.parse(minted.body.expires_at) - Date.now();
+      expect(lifetime).toBeGreaterThan(30_000);
+      expect(lifetime).toBeLessThanOrEqual(60_000);
+
+      const answered = request(t.server)
+        .post(`/api/v1/conversations/${id}/messages`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ content: LONG })
+        .then((res) => res.status); // sent now, not when awaited
+      const url = `${t.baseUrl}/api/v1/conversations/${id}/stream?access_token=${minted.body.token}`;
+      // Joins the run live: the stream answers 204 until the run is stored.
+      while ((await runsOf(id)).length === 0) await new Promise((r) => setTimeout(r, 10));
+      const { events, lastEventId } = await readWithEventSource(url);
+      expect(await answered).toBe(201);
+      const runs = await runsOf(id);
+      expect(runs).toHaveLength(1);
+      expectWholeRun(events, runs[0]);
+      expect(lastEventId).toBe(`${runs[0]}:${events.length}`);
+    });
+
+    it('opens POST .../stream with ?access_token= too', async () => {
+      const id = await newConversation();
+      const minted = await streamToken(id).expect(201);
+      const res = await request(t.server)
+        .post(`/api/v1/conversations/${id}/stream`)
+        .query({ format: 'ndjson', access_token: minted.body.token })
+        .send({ content: 'hello' })
+        .expect(200);
+      expect(res.text.trim().split('\n').at(-1)).toContain('"type":"complete_state"');
+    });
+
+    it('is refused for another conversation, on every other route, and as a bearer token', async () => {
+      const id = await newConversation();
+      const other = await newConversation();
+      const { token: streamTokenOfId } = (await streamToken(id).expect(201)).body as {
+        token: string;
+      };
+      const elsewhere = [
+        ['GET', `/api/v1/conversations/${other}/stream`],
+        ['GET', `/api/v1/conversations/${id}`],
+        ['GET', `/api/v1/conversations/${id}/messages`],
+        ['GET', `/api/v1/conversations/${id}/events`],
+        ['POST', `/api/v1/conversations/${id}/cancel`],
+        ['POST', `/api/v1/conversations/${id}/stream-tokens`],
+      ] as const;
+      for (const [method, path] of elsewhere) {
+        const call = method === 'GET' ? request(t.server).get(path) : request(t.server).post(path);
+        const res = await call.query({ access_token: streamTokenOfId });
+        expect({ method, path, status: res.status, code: res.body.code }).toEqual({
+          method,
+          path,
+          status: 401,
+          code: 'unauthorized',
+        });
+      }
+      await request(t.server)
+        .get(`/api/v1/conversations/${id}`)
+        .set('Authorization', `Bearer ${streamTokenOfId}`)
+        .expect(401);
+      await request(t.server)
+        .get(`/api/v1/conversations/${id}/stream`)
+        .query({ access_token: `${streamTokenOfId}x` })
+        .expect(401);
+    });
+
+    it("answers 404 for another user's conversation, and needs a bearer token", async () => {
+      const id = await newConversation(await tokenFor('someone-else'));
+      await streamToken(id).expect(404);
+      await request(t.server).post(`/api/v1/conversations/${id}/stream-tokens`).expect(401);
     });
   });
 });

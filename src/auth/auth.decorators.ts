@@ -12,6 +12,10 @@ import type { AuthUser } from './auth-user';
 export const IS_PUBLIC = 'auth:isPublic';
 /** Metadata key: the route needs the `admin` role. */
 export const IS_ADMIN_ONLY = 'auth:isAdminOnly';
+/** Metadata key: the route also takes a stream token (`?access_token=`) for its conversation. */
+export const ACCEPTS_STREAM_TOKEN = 'auth:acceptsStreamToken';
+/** Name of the stream-token security scheme in the OpenAPI document. */
+export const STREAM_TOKEN_SCHEME = 'stream_token';
 
 /**
  * Marks a route or controller as reachable without a token (and, in the OpenAPI document, as
@@ -24,6 +28,17 @@ export const AdminOnly = () =>
   applyDecorators(
     SetMetadata(IS_ADMIN_ONLY, true),
     ApiForbiddenResponse({ description: 'The token lacks the admin role.' }),
+  );
+
+/**
+ * Lets a route of `/conversations/:id/...` be opened with a stream token of that conversation in
+ * `?access_token=` instead of a bearer token (for EventSource, which cannot send headers).
+ */
+export const AcceptsStreamToken = () =>
+  applyDecorators(
+    SetMetadata(ACCEPTS_STREAM_TOKEN, true),
+    ApiSecurity('bearer'),
+    ApiSecurity(STREAM_TOKEN_SCHEME),
   );
 
 /** Injects the authenticated {@link AuthUser} into a handler parameter. */

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { STREAM_TOKEN_SCHEME } from '../auth/auth.decorators';
 import { ProblemResponse } from '../common/errors/problem.response';
 import { RUN_EVENT_MODELS, RUN_EVENT_UNIONS } from '../runs/dto/run-event.dto';
 import { addCommonResponses } from './common-responses';
@@ -20,6 +21,16 @@ export function createOpenApiDocument(app: INestApplication, version: string): O
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('/', 'This server')
     .addBearerAuth()
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'query',
+        name: 'access_token',
+        description:
+          "A stream token from POST /api/v1/conversations/{id}/stream-tokens, for EventSource; only on that conversation's /stream.",
+      },
+      STREAM_TOKEN_SCHEME,
+    )
     .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, {

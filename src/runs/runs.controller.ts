@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
-import { CurrentUser } from '../auth/auth.decorators';
+import { AcceptsStreamToken, CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { ApiConversationId } from '../conversations/conversations.api';
 import {
@@ -46,6 +46,7 @@ export class RunsController {
 
   /** Runs the agent on the message and streams the run (SSE, or NDJSON on request). */
   @Post('stream')
+  @AcceptsStreamToken()
   @ApiStream()
   stream(
     @CurrentUser() user: AuthUser,
@@ -64,6 +65,7 @@ export class RunsController {
 
   /** Replays the latest run after `Last-Event-ID`, then follows it live to its end (204: nothing left). */
   @Get('stream')
+  @AcceptsStreamToken()
   @ApiResume()
   resume(
     @CurrentUser() user: AuthUser,

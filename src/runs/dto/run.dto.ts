@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MessageResponse } from '../../conversations/dto/conversation.response';
 import type { RunEvent } from '../run-event.types';
@@ -21,6 +21,12 @@ export class StreamQueryDto {
   @IsOptional()
   @IsIn(['sse', 'ndjson'])
   format?: 'sse' | 'ndjson';
+
+  /** A stream token (read by the auth guard; described as a security scheme, not a parameter). */
+  @ApiHideProperty()
+  @IsOptional()
+  @IsString()
+  access_token?: string;
 }
 
 /** `?format=&last_event_id=` of `GET .../stream`. */
