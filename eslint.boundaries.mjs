@@ -31,6 +31,7 @@ export const FOLDER_DEPENDENCIES = {
     'streaming',
   ],
   agent: ['config'],
+  openapi: ['auth', 'common'],
   conversations: ['auth', 'common', 'config', 'database'],
   knowledge: ['agent', 'auth', 'common', 'config', 'database', 'health', 'resilience'],
   runs: [
@@ -43,9 +44,11 @@ export const FOLDER_DEPENDENCIES = {
     'knowledge',
     'lifecycle',
     'metrics',
+    'openapi',
     'resilience',
     'streaming',
   ],
+  'stream-tokens': ['auth', 'common', 'config', 'conversations', 'database', 'openapi'],
 };
 
 /** Throws if the allowed folder dependencies have a cycle (the lint rule alone would allow one). */

@@ -14,6 +14,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ResilienceHttpModule } from './resilience/resilience-http.module';
 import { RunsModule } from './runs/runs.module';
 import { StreamingModule } from './streaming';
+import { StreamTokensModule } from './stream-tokens/stream-tokens.module';
 import { streamConfig, type StreamConfig } from './config';
 
 /** The whole service. Guards run in the order listed: auth first, then the per-user rate limit. */
@@ -37,6 +38,7 @@ import { streamConfig, type StreamConfig } from './config';
       useFactory: (config: StreamConfig) => config,
     }),
     RunsModule,
+    StreamTokensModule,
   ],
 })
 export class AppModule {}

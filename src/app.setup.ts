@@ -1,6 +1,6 @@
 import { RequestMethod, ValidationPipe, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import { answerClientErrorsWithProblems } from './common/input/client-error';
@@ -11,6 +11,8 @@ import { appConfig, type AppConfig } from './config';
 import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER } from './logging/http-logger';
 import { assignRequestId } from './logging/request-id';
+import { createOpenApiDocument } from './openapi/openapi-document';
+import { RUN_EVENT_MODELS, RUN_EVENT_UNIONS } from './runs/dto/run-event.dto';
 
 /** The prefix of every API route; health, metrics and docs stay at the root for probes. */
 export const API_PREFIX = 'api/v1';
@@ -69,16 +71,9 @@ export function configureApp(app: INestApplication): void {
     }),
   );
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Agent Conversation Server')
-      .setDescription(
-        'Conversations over REST; agent answers live over SSE or NDJSON. Errors are application/problem+json.',
-      )
-      .setVersion(config.version)
-      .addBearerAuth()
-      .build(),
-  );
+  const document = createOpenApiDocument(app, config.version, {
+    models: RUN_EVENT_MODELS,
+    unions: RUN_EVENT_UNIONS,
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -77,6 +77,15 @@ describe('The server log (e2e)', () => {
     },
   );
 
+  it('never logs a stream token given as ?access_token=', async () => {
+    const secret = `canary-${randomUUID()}`;
+    const path = `/api/v1/conversations/${randomUUID()}/stream?format=sse&access_token=${secret}`;
+    const { id } = await call(path);
+    const access = linesOf(id).find((line) => line.res !== undefined);
+    expect((access?.req as { url?: string }).url).toContain('access_token=[redacted]');
+    expect(JSON.stringify(logLines(server))).not.toContain(secret);
+  });
+
   it('never logs the parameters or row values of a failing query', async () => {
     const canary = `canary-${randomUUID()}`;
     const { id, status } = await call('/api/v1/conversations', {

@@ -275,14 +275,14 @@ describe('Runs (e2e)', () => {
       const id = await newConversation();
       const running = stream(id, LONG);
       await waitFor(async () => ((await polled(id)).events.length > 2 ? true : undefined));
-      expectProblem(
-        await request(t.server)
-          .post(`/api/v1/conversations/${id}/messages`)
-          .set('Authorization', auth)
-          .send({ content: 'x' }),
-        409,
-        'run_active',
-      );
+      const refused = await request(t.server)
+        .post(`/api/v1/conversations/${id}/messages`)
+        .set('Authorization', auth)
+        .send({ content: 'x' });
+      expectProblem(refused, 409, 'run_active');
+      // It names the run in the way, and when to try again.
+      expect(refused.body.run_id).toBe((await polled(id)).events[0].run_id);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       const second = await stream(id, 'another');
       expect(second.status).toBe(409);
       expect(second.headers['content-type']).toMatch(/problem\+json/);
@@ -294,7 +294,8 @@ describe('Runs (e2e)', () => {
         .expect(202);
       expect(cancel.body).toEqual({ run_id: expect.any(String), status: 'cancelling' });
       const result = await running;
-      expect(Date.now() - started).toBeLessThan(1500);
+      // Promptly, not at the end of the answer (which takes ~6 s): generous for a busy machine.
+      expect(Date.now() - started).toBeLessThan(5000);
       const final = result.events.at(-1)!;
       expect(final).toMatchObject({ type: 'complete_state', finish_reason: 'cancelled' });
       expect(final.message).toBe(

@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainException, ErrorCode } from '../common/errors/domain.exception';
 import { isAdmin, type AuthUser } from './auth-user';
-import { IS_ADMIN_ONLY, IS_PUBLIC } from './auth.decorators';
+import { ACCEPTS_STREAM_TOKEN, IS_ADMIN_ONLY, IS_PUBLIC } from './auth.decorators';
+import { StreamTokenSigner } from './stream-token.signer';
 import { InvalidTokenError, TokenVerifier } from './token-verifier.service';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
@@ -17,6 +18,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    private readonly streamTokens: StreamTokenSigner,
   ) {}
 
   /** Authenticates the request; throws 401 or 403 as problem+json. */
@@ -25,7 +27,10 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
-    request.user = await this.authenticate(request);
+    const streamToken = this.reflector.getAllAndOverride<boolean>(ACCEPTS_STREAM_TOKEN, targets)
+      ? streamTokenOf(request)
+      : undefined;
+    request.user = await this.authenticate(request, streamToken);
 
     if (
       this.reflector.getAllAndOverride<boolean>(IS_ADMIN_ONLY, targets) &&
@@ -36,20 +41,27 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: Request): Promise<AuthUser> {
+  private async authenticate(request: Request, streamToken?: string): Promise<AuthUser> {
     if (!this.verifier.enabled) return this.verifier.verify('');
     const header = request.headers.authorization;
     const match = header ? BEARER.exec(header) : null;
-    if (!match) {
+    if (!match && streamToken === undefined) {
       throw unauthorized('A bearer token is required (Authorization: Bearer <JWT>).');
     }
     try {
-      return await this.verifier.verify(match[1]);
+      if (match) return await this.verifier.verify(match[1]);
+      return await this.streamTokens.verify(streamToken!, String(request.params.id));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthorized(error.message);
       throw error;
     }
   }
+}
+
+/** `?access_token=`, when given once (a repeated one is no token). */
+function streamTokenOf(request: Request): string | undefined {
+  const value = request.query.access_token;
+  return typeof value === 'string' ? value : undefined;
 }
 
 function unauthorized(detail: string): DomainException {

@@ -18,6 +18,8 @@ export const authConfig = registerAs('auth', () => {
     audience: env.AUTH_AUDIENCE,
     maxTokenAgeS: env.AUTH_MAX_TOKEN_AGE_S,
     clockToleranceS: env.AUTH_CLOCK_TOLERANCE_S,
+    streamTokenSecret: env.AUTH_STREAM_TOKEN_SECRET,
+    streamTokenTtlS: env.AUTH_STREAM_TOKEN_TTL_S,
   };
 });
 

@@ -40,6 +40,10 @@ export const authEnvSchema = z.object({
   AUTH_AUDIENCE: optionalString(),
   AUTH_MAX_TOKEN_AGE_S: intVar(86_400, 60, 31_536_000),
   AUTH_CLOCK_TOLERANCE_S: intVar(5, 0, 300),
+  AUTH_STREAM_TOKEN_SECRET: optionalString().refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters long',
+  }),
+  AUTH_STREAM_TOKEN_TTL_S: intVar(60, 5, 3600),
 });
 
 export const llmEnvSchema = z.object({

@@ -3,14 +3,15 @@ import {
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { ApiConversationId } from './conversations.api';
 import { ConversationsService } from './conversations.service';
 import { ConversationPage, ConversationResponse, MessagePage } from './dto/conversation.response';
 import { CreateConversationDto } from './dto/create-conversation.dto';
@@ -24,7 +25,6 @@ import { DatabaseCalls } from '../database/database-calls';
  */
 @ApiTags('conversations')
 @ApiBearerAuth()
-@ApiNotFoundResponse({ description: 'No such conversation for this user.' })
 @Controller('conversations')
 export class ConversationsController {
   constructor(
@@ -35,6 +35,7 @@ export class ConversationsController {
 
   /** Creates a conversation. */
   @Post()
+  @ApiOperation({ summary: 'Create a conversation' })
   @ApiCreatedResponse({ type: ConversationResponse })
   create(@CurrentUser() user: AuthUser, @Body() body: CreateConversationDto) {
     return this.database.run(() => this.conversations.create(user.id, body));
@@ -42,6 +43,7 @@ export class ConversationsController {
 
   /** Lists the caller's conversations, newest first. */
   @Get()
+  @ApiOperation({ summary: 'List conversations, newest first' })
   @ApiOkResponse({ type: ConversationPage })
   list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
     return this.database.run(() => this.conversations.list(user.id, query));
@@ -49,6 +51,8 @@ export class ConversationsController {
 
   /** Reads one conversation. */
   @Get(':id')
+  @ApiOperation({ summary: 'Get a conversation' })
+  @ApiConversationId()
   @ApiOkResponse({ type: ConversationResponse })
   get(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string) {
     return this.database.run(() => this.conversations.get(user.id, id));
@@ -56,6 +60,8 @@ export class ConversationsController {
 
   /** Changes the title or metadata. */
   @Patch(':id')
+  @ApiOperation({ summary: 'Change the title or metadata of a conversation' })
+  @ApiConversationId()
   @ApiOkResponse({ type: ConversationResponse })
   update(
     @CurrentUser() user: AuthUser,
@@ -68,13 +74,17 @@ export class ConversationsController {
   /** Deletes the conversation with its messages and run events. */
   @Delete(':id')
   @HttpCode(204)
-  @ApiNoContentResponse()
+  @ApiOperation({ summary: 'Delete a conversation with its messages and runs' })
+  @ApiConversationId()
+  @ApiNoContentResponse({ description: 'Deleted.' })
   async remove(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string) {
     await this.database.run(() => this.conversations.remove(user.id, id));
   }
 
   /** Lists the conversation's messages, oldest first. */
   @Get(':id/messages')
+  @ApiOperation({ summary: 'List the messages of a conversation, oldest first' })
+  @ApiConversationId()
   @ApiOkResponse({ type: MessagePage })
   listMessages(
     @CurrentUser() user: AuthUser,

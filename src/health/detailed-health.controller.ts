@@ -2,8 +2,6 @@ import { Controller, Get, Header, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -12,6 +10,7 @@ import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { DetailedHealthAccessGuard } from './detailed-health-access.guard';
 import { sendHealth } from './health-answer';
+import { ApiProbe } from './health.api';
 import { HealthService } from './health.service';
 
 /** Every indicator with its figures, for operators. */
@@ -27,10 +26,13 @@ export class DetailedHealthController {
   /** Database, memory, disk, event loop, breakers, LLM provider, vector search, streaming, process. */
   @Get('detailed')
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ description: 'Every critical indicator is up.' })
+  @ApiProbe(
+    'Detailed health (admin, unless HEALTH_DETAILED_PUBLIC)',
+    'Every critical indicator is up.',
+    'A critical indicator is down.',
+  )
   @ApiUnauthorizedResponse({ description: 'No valid token (auth on, details not public).' })
   @ApiForbiddenResponse({ description: 'The token lacks the admin role.' })
-  @ApiServiceUnavailableResponse({ description: 'A critical indicator is down.' })
   async detailed(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     return sendHealth(response, await this.health.detailed());
   }

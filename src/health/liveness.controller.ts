@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
+import { ApiProbe } from './health.api';
 
 /**
  * Liveness: a plain handler that checks no dependency, so it answers 200 while the process can
@@ -13,7 +14,7 @@ export class LivenessController {
   /** The process is alive. */
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ description: 'The process answers.' })
+  @ApiProbe('Liveness', 'The process answers.')
   live() {
     return { status: 'ok', info: {}, error: {}, details: {} };
   }

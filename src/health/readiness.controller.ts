@@ -1,9 +1,10 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { sendHealth } from './health-answer';
+import { ApiProbe } from './health.api';
 import { HealthService } from './health.service';
 
 /** Readiness, for load balancers and Kubernetes readiness probes. */
@@ -16,8 +17,7 @@ export class ReadinessController {
   /** Ready to take traffic: database, migrations, database breaker, not draining. */
   @Get('ready')
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ description: 'Ready: {status, info, error, details}.' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; `error` says why.' })
+  @ApiProbe('Readiness', 'Ready to take traffic.', 'Not ready; `error` says why.')
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     return sendHealth(response, await this.health.readiness());
   }

@@ -1,9 +1,10 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { sendHealth } from './health-answer';
+import { ApiProbe } from './health.api';
 import { HealthService } from './health.service';
 
 /** Streaming health at `/health/stream` (outside the API prefix, like every probe). */
@@ -16,8 +17,7 @@ export class StreamHealthController {
   /** Streams can be opened: not at capacity, not draining. */
   @Get('stream')
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ description: 'New streams are accepted.' })
-  @ApiServiceUnavailableResponse({ description: 'At capacity or draining.' })
+  @ApiProbe('Streaming health', 'New streams are accepted.', 'At capacity or draining.')
   async stream(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     return sendHealth(response, await this.health.stream());
   }
@@ -40,8 +40,7 @@ export class PrefixedStreamHealthController {
   /** Streams can be opened: not at capacity, not draining. */
   @Get('health\\/stream')
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ description: 'New streams are accepted.' })
-  @ApiServiceUnavailableResponse({ description: 'At capacity or draining.' })
+  @ApiProbe('Streaming health', 'New streams are accepted.', 'At capacity or draining.')
   async stream(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     return sendHealth(response, await this.health.stream());
   }

@@ -5,6 +5,8 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
+  ApiParam,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -31,6 +33,7 @@ export class KnowledgeController {
   /** Stores a document, split into chunks with their embeddings, all or nothing. */
   @Post('documents')
   @AdminOnly()
+  @ApiOperation({ summary: 'Upload a document to the knowledge base (admin)' })
   @ApiCreatedResponse({ type: DocumentCreatedResponse })
   @ApiPayloadTooLargeResponse({
     description: 'Content over MAX_DOCUMENT_BYTES, or body over MAX_BODY_BYTES.',
@@ -44,7 +47,9 @@ export class KnowledgeController {
   @Delete('documents/:id')
   @AdminOnly()
   @HttpCode(204)
-  @ApiNoContentResponse()
+  @ApiOperation({ summary: 'Delete a document (admin)' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The document.' })
+  @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiNotFoundResponse({ description: 'No such document.' })
   async remove(@Param('id', uuidParam()) id: string) {
     await this.documents.remove(id);
@@ -52,6 +57,7 @@ export class KnowledgeController {
 
   /** The `k` passages most relevant to `q`: vector search, or keyword search when it fails. */
   @Get('search')
+  @ApiOperation({ summary: 'Search the knowledge base' })
   @ApiOkResponse({ type: SearchResponse })
   search(@Query() query: SearchQueryDto) {
     return this.searches.find(query.q, query.k);

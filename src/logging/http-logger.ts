@@ -8,6 +8,17 @@ import { assignRequestId } from './request-id';
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 
 const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
+/** A stream token in a URL (`?access_token=`, for EventSource): a credential, never logged. */
+const ACCESS_TOKEN = /([?&]access_token=)[^&#]*/gi;
+
+/** Cuts the stream token out of the URL the access line shows (its `query` is redacted by path). */
+function withoutAccessToken<T extends { url?: string }>(request: T): T {
+  if (request.url?.includes('access_token=')) {
+    request.url = request.url.replace(ACCESS_TOKEN, '$1[redacted]');
+  }
+  return request;
+}
+
 /** Levels at which pino-http's access line (written at `info`) is kept. */
 const ACCESS_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
 
@@ -28,9 +39,17 @@ export function createHttpLogger(config: AppConfig): HttpLogger {
     // logger and a stringify per request.)
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'request_id' },
-    serializers: { err: serializeError },
+    serializers: {
+      err: serializeError,
+      req: (request: { url?: string }) => withoutAccessToken(request),
+    },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.query.access_token',
+        'res.headers["set-cookie"]',
+      ],
       censor: '[redacted]',
     },
     // A 5xx access line would carry a made-up Error ("failed with status code 503") and its stack;

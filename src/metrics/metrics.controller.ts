@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { MetricsService } from './metrics.service';
@@ -14,8 +14,11 @@ export class MetricsController {
   /** Every series: process and Node.js, HTTP, streams, LLM, circuit breakers, database pool. */
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format.' })
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   async scrape(@Res({ passthrough: true }) response: Response): Promise<string> {
     response.type(this.metrics.contentType);
     return this.metrics.render();

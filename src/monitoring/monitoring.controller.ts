@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.decorators';
 import { MonitoringService, type MonitoringReport } from './monitoring.service';
 
@@ -14,6 +14,7 @@ export class MonitoringController {
   @Get('endpoints')
   @AdminOnly()
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Per-route request figures and process figures (admin)' })
   @ApiOkResponse({ description: 'Figures over MONITORING_WINDOW_MS; enabled=false when off.' })
   endpoints(): MonitoringReport {
     return this.monitoring.report();

@@ -1,5 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.decorators';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import type { CircuitBreakerSnapshot } from './circuit-breaker-snapshot';
@@ -13,6 +19,7 @@ export class ResilienceController {
 
   /** Every breaker with its state, config, counts and recent transitions. */
   @Get()
+  @ApiOperation({ summary: 'List the circuit breakers' })
   @ApiOkResponse({ description: 'Every breaker.' })
   list(): CircuitBreakerSnapshot[] {
     return this.registry.snapshots();
@@ -20,6 +27,7 @@ export class ResilienceController {
 
   /** One breaker. */
   @Get(':name')
+  @ApiOperation({ summary: 'Get a circuit breaker' })
   @ApiOkResponse({ description: 'The breaker.' })
   @ApiNotFoundResponse({ description: 'No breaker by that name.' })
   get(@Param('name') name: string): CircuitBreakerSnapshot {
@@ -30,6 +38,9 @@ export class ResilienceController {
   @Post(':name/reset')
   @HttpCode(200)
   @AdminOnly()
+  @ApiOperation({ summary: 'Reset a circuit breaker (admin)' })
+  @ApiOkResponse({ description: 'The breaker, now CLOSED.' })
+  @ApiNotFoundResponse({ description: 'No breaker by that name.' })
   reset(@Param('name') name: string): CircuitBreakerSnapshot {
     return this.registry.reset(name);
   }
@@ -38,6 +49,9 @@ export class ResilienceController {
   @Post(':name/isolate')
   @HttpCode(200)
   @AdminOnly()
+  @ApiOperation({ summary: 'Hold a circuit breaker open until it is reset (admin)' })
+  @ApiOkResponse({ description: 'The breaker, held OPEN.' })
+  @ApiNotFoundResponse({ description: 'No breaker by that name.' })
   isolate(@Param('name') name: string): CircuitBreakerSnapshot {
     return this.registry.isolate(name);
   }

@@ -6,11 +6,13 @@ import {
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiProduces,
+  ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import { RETRY_AFTER_HEADERS } from '../openapi/common-responses';
 import { CancelResponse, EventsResponse, RunResultResponse } from './dto/run.dto';
 
 // The OpenAPI description of the runs routes, kept apart so that the controller reads as what it
@@ -19,25 +21,46 @@ import { CancelResponse, EventsResponse, RunResultResponse } from './dto/run.dto
 const idempotencyKey = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
-  description: 'Repeating a request with the same key returns the run it started.',
+  description: 'Repeating a request with the same key returns the run it started (24 hours).',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
 });
 const lastEventId = ApiHeader({
   name: 'Last-Event-ID',
   required: false,
   description: '`<run_id>:<seq>` of the last event the client has.',
+  schema: { type: 'string', pattern: '^[0-9a-fA-F-]{36}:\\d{1,10}$' },
 });
 const runActive = ApiConflictResponse({
-  description: 'A run is already active in this conversation (Retry-After).',
+  description: 'A run is already active in this conversation (`run_active`).',
+  headers: RETRY_AFTER_HEADERS,
 });
 const keyReused = ApiUnprocessableEntityResponse({
   description: 'The Idempotency-Key was used for another message.',
 });
 const tooMany = ApiTooManyRequestsResponse({
   description: 'Rate limited, or too many runs or streams of this user (Retry-After).',
+  headers: RETRY_AFTER_HEADERS,
 });
+
+/** A 200 stream of events, in both of its formats. */
+const eventStream = (description: string) =>
+  ApiOkResponse({
+    description:
+      `${description} SSE (the default): each event is \`id: <run_id>:<seq>\`, \`event: <type>\`, ` +
+      '`data: <RunEvent JSON>`. NDJSON (`Accept: application/x-ndjson` or `?format=ndjson`): one ' +
+      'RunStreamLine per line. The last event is a `complete_state` or an `error`.',
+    content: {
+      'text/event-stream': { schema: { $ref: getSchemaPath('RunEvent') } },
+      'application/x-ndjson': { schema: { $ref: getSchemaPath('RunStreamLine') } },
+    },
+  });
 
 export const ApiSend = () =>
   applyDecorators(
+    ApiOperation({
+      summary: 'Send a message and wait for the answer',
+      description: 'Runs the agent on the message and answers with the stored messages once done.',
+    }),
     idempotencyKey,
     ApiCreatedResponse({ type: RunResultResponse }),
     runActive,
@@ -48,10 +71,15 @@ export const ApiSend = () =>
 
 export const ApiStream = () =>
   applyDecorators(
+    ApiOperation({
+      summary: 'Send a message and stream the answer',
+      description:
+        'Starts a run and streams its events. Repeated with the same Idempotency-Key, it follows ' +
+        'the same run; with `Last-Event-ID` of that run too, it continues after that event.',
+    }),
     idempotencyKey,
     lastEventId,
-    ApiProduces('text/event-stream', 'application/x-ndjson'),
-    ApiOkResponse({ description: 'The run as a stream of events.' }),
+    eventStream('The run as a stream of events.'),
     runActive,
     keyReused,
     tooMany,
@@ -60,17 +88,31 @@ export const ApiStream = () =>
 
 export const ApiResume = () =>
   applyDecorators(
+    ApiOperation({
+      summary: 'Resume the stream of the latest run',
+      description:
+        'Replays the latest run after `Last-Event-ID` (or `?last_event_id=`), then follows it ' +
+        'live to its end; EventSource-compatible.',
+    }),
     lastEventId,
-    ApiProduces('text/event-stream', 'application/x-ndjson'),
-    ApiOkResponse({ description: 'The rest of the latest run as a stream of events.' }),
+    eventStream('The rest of the latest run.'),
     ApiNoContentResponse({ description: 'Nothing left to send.' }),
     tooMany,
+    ApiServiceUnavailableResponse({ description: 'Too many open streams, or shutting down.' }),
   );
 
 export const ApiCancel = () =>
   applyDecorators(
+    ApiOperation({ summary: 'Cancel the active run' }),
     ApiAcceptedResponse({ type: CancelResponse }),
-    ApiConflictResponse({ description: 'No run is active.' }),
+    ApiConflictResponse({ description: 'No run is active (`no_active_run`).' }),
   );
 
-export const ApiEvents = () => applyDecorators(ApiOkResponse({ type: EventsResponse }));
+export const ApiEvents = () =>
+  applyDecorators(
+    ApiOperation({
+      summary: 'Poll the events of the latest run',
+      description: 'For clients whose proxies break streaming; at most 1,000 events at a time.',
+    }),
+    ApiOkResponse({ type: EventsResponse }),
+  );

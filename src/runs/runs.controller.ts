@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
-import { CurrentUser } from '../auth/auth.decorators';
+import { AcceptsStreamToken, CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
+import { ApiConversationId } from '../conversations/conversations.api';
 import {
   CancelResponse,
   EventsQueryDto,
@@ -22,6 +23,7 @@ import { parseEventId, type StreamEventId } from '../streaming';
 /** Sending messages to the agent: one whole answer, or the answer as a live stream. */
 @ApiTags('runs')
 @ApiBearerAuth()
+@ApiConversationId()
 @Controller('conversations/:id')
 export class RunsController {
   constructor(
@@ -44,6 +46,7 @@ export class RunsController {
 
   /** Runs the agent on the message and streams the run (SSE, or NDJSON on request). */
   @Post('stream')
+  @AcceptsStreamToken()
   @ApiStream()
   stream(
     @CurrentUser() user: AuthUser,
@@ -62,6 +65,7 @@ export class RunsController {
 
   /** Replays the latest run after `Last-Event-ID`, then follows it live to its end (204: nothing left). */
   @Get('stream')
+  @AcceptsStreamToken()
   @ApiResume()
   resume(
     @CurrentUser() user: AuthUser,

@@ -101,11 +101,13 @@ export class RunsService {
         throw new NotFoundDomainException(ErrorCode.ConversationNotFound, 'Conversation');
       }
       if (started === 'active_run' || started === 'idempotency_key') {
+        // Names the run in the way, so that the client can follow it (GET .../stream) or cancel it.
+        const active = await this.repository.findActive(conversationId);
         throw new DomainException(
           ErrorCode.RunActive,
           409,
           'A run is already active in this conversation; wait for it to end or cancel it.',
-          { headers: retryAfterHeaders(1000) },
+          { headers: retryAfterHeaders(1000), extensions: { run_id: active?.id ?? null } },
         );
       }
       this.launch(run, started, startedAt);

@@ -34,7 +34,8 @@ describe('EventStreamWriter framing over a real socket', () => {
       connection: 'keep-alive',
       'transfer-encoding': 'chunked',
     });
-    expect(parseSse(client.body)).toEqual([{ comment: 'connected' }, { retry: 3000 }]);
+    expect(parseSse(client.body)).toEqual([{ comment: 'connected' }]);
+    expect(client.body).toBe(': connected\nretry: 3000\n');
     expect(writer.state).toBe('open');
     expect(writer.stats.eventsWritten).toBe(0);
     await writer.close('server_shutdown');

@@ -7,7 +7,7 @@ import {
   heartbeatFor,
   ssePreamble,
 } from './stream-encoding';
-import { parseNdjson, parseSse } from './testing/stream-parsers';
+import { fetchEventSourceMessages, parseNdjson, parseSse } from './testing/stream-parsers';
 
 const event = {
   type: 'message_chunk',
@@ -50,8 +50,21 @@ describe('stream encoding', () => {
     expect(parseNdjson(NDJSON_HEARTBEAT)).toEqual([{ type: 'heartbeat' }]);
   });
 
-  it('starts SSE with a connected comment and a retry hint', () => {
-    expect(ssePreamble(2500)).toBe(': connected\nretry: 2500\n\n');
-    expect(parseSse(ssePreamble(2500))).toEqual([{ comment: 'connected' }, { retry: 2500 }]);
+  it('starts SSE with a connected comment and a retry hint that joins the first event', () => {
+    expect(ssePreamble(2500)).toBe(': connected\nretry: 2500\n');
+    expect(parseSse(ssePreamble(2500))).toEqual([{ comment: 'connected' }]);
+    expect(parseSse(ssePreamble(2500) + SSE_HEARTBEAT + encodeSse(event))).toEqual([
+      { comment: 'connected' },
+      { comment: 'keep-alive' },
+      { retry: 2500, id: 'r-1:7', event: 'message_chunk', data: JSON.stringify(event) },
+    ]);
+  });
+
+  it('gives clients that dispatch at every blank line only blocks with data', () => {
+    const body = ssePreamble(3000) + SSE_HEARTBEAT + encodeSse(event) + SSE_HEARTBEAT;
+    const messages = fetchEventSourceMessages(body);
+    expect(messages).toEqual([
+      { id: 'r-1:7', event: 'message_chunk', data: JSON.stringify(event), retry: 3000 },
+    ]);
   });
 });

@@ -22,8 +22,16 @@ export function eventEncoderFor(format: StreamFormat): (event: StreamEvent) => s
   return format === 'ndjson' ? encodeNdjson : encodeSse;
 }
 
-/** SSE keep-alive: a comment, which EventSource ignores; the blank line keeps block parsers happy. */
-export const SSE_HEARTBEAT = ': keep-alive\n\n';
+/*
+ * In SSE only an event's own block ends with a blank line. Some clients dispatch a message at every
+ * blank line, data or not (@microsoft/fetch-event-source calls `onmessage` with `data: ''`, and a
+ * JSON.parse there throws and makes it re-send the request), so comments and the `retry:` field
+ * never stand in a block of their own: a comment is a line of its own, and `retry:` joins the
+ * first event's block.
+ */
+
+/** SSE keep-alive: one comment line, which every client ignores; no blank line (see above). */
+export const SSE_HEARTBEAT = ': keep-alive\n';
 
 /** NDJSON keep-alive: a line without `seq`, so clients can tell it from run events. */
 export const NDJSON_HEARTBEAT = '{"type":"heartbeat"}\n';
@@ -35,8 +43,9 @@ export function heartbeatFor(format: StreamFormat): string {
 
 /**
  * First bytes of an SSE stream: a comment that makes proxies and clients see the stream at once,
- * and the reconnection delay EventSource should use after the server closes it.
+ * and the reconnection delay EventSource should use after the server closes it. No blank line:
+ * the `retry:` field is part of the first event's block, so nothing is dispatched before it.
  */
 export function ssePreamble(retryMs: number): string {
-  return `: connected\nretry: ${retryMs}\n\n`;
+  return `: connected\nretry: ${retryMs}\n`;
 }

@@ -47,6 +47,7 @@ export function envExampleDefault(name: string): string | undefined {
 export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'AUTH_JWT_SECRET',
+  'AUTH_STREAM_TOKEN_SECRET',
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
 ] as const;

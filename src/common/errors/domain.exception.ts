@@ -35,6 +35,9 @@ export interface FieldError {
   message: string;
 }
 
+/** Extension members of a problem body: snake_case names, JSON values. */
+export type ProblemExtensions = Readonly<Record<string, string | number | boolean | null>>;
+
 /**
  * An error the domain expects and knows how to describe. Services throw these; the global
  * problem-details filter maps them to HTTP (status, `code`, headers such as `Retry-After`).
@@ -44,12 +47,18 @@ export class DomainException extends Error {
    * @param code machine-readable code
    * @param status HTTP status to answer with
    * @param detail human-readable explanation for this occurrence
+   * @param options `errors` per field, response `headers`, and `extensions`: RFC 9457 extension
+   *   members added to the body (e.g. `run_id` of the run that is in the way)
    */
   constructor(
     readonly code: ErrorCode,
     readonly status: number,
     readonly detail: string,
-    readonly options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    readonly options: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      extensions?: ProblemExtensions;
+    } = {},
   ) {
     super(detail);
     this.name = 'DomainException';

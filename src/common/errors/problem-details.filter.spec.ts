@@ -87,6 +87,25 @@ describe('ProblemDetailsFilter', () => {
     });
   });
 
+  it('adds extension members to the body without letting them replace the standard ones', () => {
+    const { host, json } = fakeHost();
+    filter.catch(
+      new DomainException(ErrorCode.RunActive, 409, 'A run is active.', {
+        extensions: { run_id: 'r-1', status: 200, code: 'other' },
+      }),
+      host,
+    );
+    expect(json()).toEqual({
+      type: 'urn:agent-server:problem:run_active',
+      title: 'Conflict',
+      status: 409,
+      detail: 'A run is active.',
+      instance: 'req-1',
+      code: 'run_active',
+      run_id: 'r-1',
+    });
+  });
+
   it('answers unknown errors with a 500 that leaks nothing', () => {
     const { host, response, json } = fakeHost();
     filter.catch(new Error('password=hunter2 at db.internal:5432'), host);

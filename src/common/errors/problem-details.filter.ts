@@ -9,7 +9,12 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger as PinoLogger } from 'pino';
-import { DomainException, ErrorCode, type FieldError } from './domain.exception';
+import {
+  DomainException,
+  ErrorCode,
+  type FieldError,
+  type ProblemExtensions,
+} from './domain.exception';
 import type { HttpDescription } from './http-description';
 import { HttpErrorDescribers } from './http-error-describers';
 import { buildProblem } from './problem-details';
@@ -17,6 +22,7 @@ import { buildProblem } from './problem-details';
 /** An error mapped to what the client is told. */
 interface MappedError extends HttpDescription {
   errors?: FieldError[];
+  extensions?: ProblemExtensions;
 }
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -105,7 +111,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       .type('application/problem+json')
       .send(
         JSON.stringify(
-          buildProblem(mapped.status, mapped.code, mapped.detail, requestId, mapped.errors),
+          buildProblem(
+            mapped.status,
+            mapped.code,
+            mapped.detail,
+            requestId,
+            mapped.errors,
+            mapped.extensions,
+          ),
         ),
       );
   }
@@ -135,6 +148,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: exception.detail,
         errors: exception.options.errors,
         headers: exception.options.headers,
+        extensions: exception.options.extensions,
       };
     }
     if (isHttpMappable(exception)) return exception.toHttp();

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MessageResponse } from '../../conversations/dto/conversation.response';
+import type { RunEvent } from '../run-event.types';
 
 /** Body of `POST .../messages` and `POST .../stream`. */
 export class SendMessageDto {
@@ -20,11 +21,20 @@ export class StreamQueryDto {
   @IsOptional()
   @IsIn(['sse', 'ndjson'])
   format?: 'sse' | 'ndjson';
+
+  /** A stream token (read by the auth guard; described as a security scheme, not a parameter). */
+  @ApiHideProperty()
+  @IsOptional()
+  @IsString()
+  access_token?: string;
 }
 
 /** `?format=&last_event_id=` of `GET .../stream`. */
 export class ResumeQueryDto extends StreamQueryDto {
-  @ApiPropertyOptional({ description: '`<run_id>:<seq>`, as the `Last-Event-ID` header.' })
+  @ApiPropertyOptional({
+    description: '`<run_id>:<seq>`, as the `Last-Event-ID` header.',
+    pattern: EVENT_ID.source,
+  })
   @IsOptional()
   @Matches(EVENT_ID, { message: 'must be <run_id>:<seq>' })
   last_event_id?: string;
@@ -32,7 +42,10 @@ export class ResumeQueryDto extends StreamQueryDto {
 
 /** `?after=` of `GET .../events`. */
 export class EventsQueryDto {
-  @ApiPropertyOptional({ description: '`<run_id>:<seq>` of the last event the client has.' })
+  @ApiPropertyOptional({
+    description: '`<run_id>:<seq>` of the last event the client has.',
+    pattern: EVENT_ID.source,
+  })
   @IsOptional()
   @Matches(EVENT_ID, { message: 'must be <run_id>:<seq>' })
   after?: string;
@@ -61,6 +74,7 @@ export class CancelResponse {
 
 /** Answer of `GET .../events`. */
 export class EventsResponse {
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) events!: object[];
-  @ApiProperty() done!: boolean;
+  @ApiProperty({ type: 'array', items: { $ref: getSchemaPath('RunEvent') } })
+  events!: RunEvent[];
+  @ApiProperty({ description: 'True when no event will follow these.' }) done!: boolean;
 }

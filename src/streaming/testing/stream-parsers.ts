@@ -1,3 +1,9 @@
+import {
+  type EventSourceMessage,
+  getLines,
+  getMessages,
+} from '@microsoft/fetch-event-source/lib/cjs/parse';
+
 /** One dispatched SSE message, or a comment, as a browser's EventSource parser would see it. */
 export interface SseMessage {
   readonly id?: string;
@@ -9,13 +15,14 @@ export interface SseMessage {
 
 /**
  * Parses an SSE body by the WHATWG rules that matter here: lines split on LF, `field: value`
- * with one optional space, comments starting with `:`, a blank line ending a message.
+ * with one optional space, comments starting with `:`, a blank line ending a message, and what
+ * follows the last line break (an incomplete line) left alone.
  */
 export function parseSse(body: string): SseMessage[] {
   const messages: SseMessage[] = [];
   let current: { -readonly [K in keyof SseMessage]: SseMessage[K] } = {};
   let data: string[] | undefined;
-  for (const line of body.split('\n')) {
+  for (const line of body.split('\n').slice(0, -1)) {
     if (line === '') {
       if (data) current.data = data.join('\n');
       if (Object.keys(current).length > 0) messages.push(current);
@@ -49,4 +56,19 @@ export function parseNdjson(body: string): unknown[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as unknown);
+}
+
+/**
+ * What `@microsoft/fetch-event-source` hands its `onmessage`, from its own parser: unlike
+ * EventSource it dispatches at every blank line, also for a block without data.
+ */
+export function fetchEventSourceMessages(body: string): EventSourceMessage[] {
+  const messages: EventSourceMessage[] = [];
+  const onLine = getMessages(
+    () => undefined,
+    () => undefined,
+    (message) => messages.push({ ...message }),
+  );
+  getLines(onLine)(new TextEncoder().encode(body));
+  return messages;
 }
