@@ -18,6 +18,9 @@ const MAX_BODY_BYTES = 65_536;
 /** Routes Express serves that are not API operations (Swagger UI and its document). */
 const NOT_IN_DOCUMENT = /^GET \/docs/;
 
+// Over a thousand requests: seconds on a quiet machine, minutes when both cores are busy.
+jest.setTimeout(300_000);
+
 describe('Fuzz: every route refuses hostile input with a 4xx and stores nothing (e2e)', () => {
   let t: TestApp;
   let tables: TableSnapshots;
