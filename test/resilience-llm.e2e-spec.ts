@@ -30,7 +30,8 @@ describe('LLM failures and the llm circuit (e2e)', () => {
       LLM_MODEL: 'gpt-test',
       LLM_TIMEOUT_MS: '1000',
       CB_LLM_FAILURE_THRESHOLD: '2',
-      CB_LLM_RECOVERY_TIMEOUT_MS: '700',
+      // Long enough that a busy machine does not reach half-open before the test looks.
+      CB_LLM_RECOVERY_TIMEOUT_MS: '3000',
       CB_LLM_SUCCESS_THRESHOLD: '2',
     });
     token = await tokenFor('resilient');
@@ -116,7 +117,7 @@ describe('LLM failures and the llm circuit (e2e)', () => {
     expect(fake.requests.length).toBe(reached);
 
     // After the recovery timeout the circuit lets trial calls through; two successes close it.
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await new Promise((resolve) => setTimeout(resolve, 3200));
     expect((await breaker()).state).toBe('HALF_OPEN');
     fake.enqueue(textResponse('Trial one.'), textResponse('Trial two.'));
     expect((await ask('trial question one')).status).toBe(201);
@@ -151,11 +152,11 @@ describe('LLM failures and the llm circuit (e2e)', () => {
     const told = await say(auth, alices, 'What did I tell you?');
     expect(told.body.assistant_message.content).toBe('You told me: My bank PIN is 4321');
 
-    fake.enqueue({ status: 500 }, { status: 500 });
-    for (const question of ['failing one', 'failing two']) {
-      expectProblem(await say(auth, await conversationOf(auth), question), 502, 'llm_error');
-    }
-    expect((await breaker()).state).toBe('OPEN');
+    // The model is down: the circuit is held open (isolated) for as long as the test needs.
+    await request(t.server)
+      .post('/api/v1/resilience/circuit-breakers/llm/isolate')
+      .set('Authorization', admin)
+      .expect(200);
 
     // Bob asks the same question: in a new conversation, and after history of his own.
     const bobs = await conversationOf(bob);
