@@ -30,6 +30,19 @@ export interface AgentRunInput {
   message: string;
   /** Cancels the run: every model and tool call receives it. */
   signal?: AbortSignal;
+  /**
+   * Names the run's checkpoints, when tools need approval: a paused run is resumed by this id
+   * (from any process, as they are stored in PostgreSQL).
+   */
+  threadId?: string;
+}
+
+/** What resuming a paused run takes. */
+export interface AgentResumeInput {
+  threadId: string;
+  /** One per pending tool call, in order. */
+  decisions: AgentDecision[];
+  signal?: AbortSignal;
 }
 
 /** A piece of assistant text, as the model streamed it. */
@@ -56,6 +69,23 @@ export interface ToolResultEvent {
   result: string;
   is_error: boolean;
 }
+
+/**
+ * The agent paused before a tool call that needs approval (`TOOLS_REQUIRE_APPROVAL`): nothing
+ * runs until a decision comes, through `AgentRunner.resume`. One per pending call.
+ */
+export interface ApprovalRequiredEvent {
+  type: 'approval_required';
+  tool_call_id: string;
+  tool_name: string;
+  args: Record<string, unknown>;
+}
+
+/** A decision on a pending tool call, in the order of the `approval_required` events. */
+export type AgentDecision =
+  | { type: 'approve' }
+  | { type: 'edit'; args: Record<string, unknown> }
+  | { type: 'reject'; message?: string };
 
 /** Why a run stopped normally. `length`: a call or loop limit was hit, or the answer was cut. */
 export type AgentFinishReason = 'stop' | 'length' | 'content_filter';
@@ -94,6 +124,11 @@ export interface AgentRunPartial {
 /** The summary of a finished run. */
 export interface AgentRunResult extends AgentRunPartial {
   finish_reason: AgentFinishReason;
+  /**
+   * Present when the run paused for approval: the tool calls waiting for a decision. The run goes
+   * on with `AgentRunner.resume`.
+   */
+  pending?: ApprovalRequiredEvent[];
 }
 
 /** The last event of a run that finished normally, carrying its summary. */
@@ -102,4 +137,5 @@ export interface AgentFinalEvent extends AgentRunResult {
 }
 
 /** Everything `AgentRunner.run` yields, in order: chunks and tool events, then one `final`. */
-export type AgentEvent = MessageChunkEvent | ToolCallEvent | ToolResultEvent | AgentFinalEvent;
+export type AgentEvent =
+  MessageChunkEvent | ToolCallEvent | ToolResultEvent | ApprovalRequiredEvent | AgentFinalEvent;

@@ -79,7 +79,11 @@ describe('AgentRunner with ChatOpenAI against an OpenAI-compatible server', () =
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(request.body.tools?.map((t) => t.function.name)).toEqual(['calculator', 'current_time']);
+    expect(request.body.tools?.map((t) => t.function.name)).toEqual([
+      'calculator',
+      'current_time',
+      'set_reminder',
+    ]);
     expect(request.body.messages?.map((m) => m.role)).toEqual(['system', 'user']);
     expect(request.body.messages?.at(-1)?.content).toBe('hi');
   });

@@ -1,6 +1,13 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { type BaseCheckpointSaver, Command } from '@langchain/langgraph';
 import type { AgentCallHooks } from './agent-call-hooks';
-import type { AgentEvent, AgentRunInput, AgentRunResult } from './agent-run.types';
+import type {
+  AgentDecision,
+  AgentEvent,
+  AgentResumeInput,
+  AgentRunInput,
+  AgentRunResult,
+} from './agent-run.types';
 import { type Agent, buildAgent } from './agent.builder';
 import { AgentCancelledError, type AgentError } from './agent.errors';
 import { type AgentSettings, resolveAgentSettings } from './agent.settings';
@@ -22,6 +29,11 @@ export interface AgentRunnerDependencies {
   model?: BaseChatModel;
   /** The clock of the `current_time` tool. */
   now?: () => Date;
+  /**
+   * Where runs paused for approval are kept (a PostgreSQL checkpointer in the app). Without it, no
+   * tool call waits for approval, whatever `approvalTools` says.
+   */
+  checkpointer?: BaseCheckpointSaver;
 }
 
 /** Errors that mean the loop ran into its bounds rather than failed. */
@@ -41,6 +53,7 @@ export class AgentRunner {
    * limit must be what stops the loop, so the step limit sits well above it.
    */
   private readonly recursionLimit: number;
+  private readonly checkpointer?: BaseCheckpointSaver;
 
   /**
    * @param settings see {@link AgentSettings}; missing numbers take their defaults
@@ -49,11 +62,16 @@ export class AgentRunner {
    */
   constructor(settings: Partial<AgentSettings>, deps: AgentRunnerDependencies = {}) {
     this.settings = resolveAgentSettings(settings);
+    const approvalTools = this.settings.approvalTools ?? [];
+    this.checkpointer = approvalTools.length > 0 ? deps.checkpointer : undefined;
     this.agent = buildAgent({
       settings: this.settings,
       model: deps.model ?? createChatModel(this.settings),
       tools: createAgentTools({ knowledge: deps.knowledge, now: deps.now }),
       hooks: deps.hooks,
+      approvals: this.checkpointer
+        ? { tools: approvalTools, checkpointer: this.checkpointer }
+        : undefined,
     });
     this.recursionLimit = 10 * (this.settings.maxModelCalls + 2);
     // Builds the tokenizer now (about a second) rather than during the first user's run.
@@ -70,32 +88,73 @@ export class AgentRunner {
    * produced so far, with what was produced in the error's `partial`. Stopping the iteration early
    * aborts the run.
    */
-  async *run(input: AgentRunInput): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
+  run(input: AgentRunInput): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
     const messages = toAgentMessages(input.history, input.message);
-    const mapper = new RunEventMapper(messages.length);
+    return this.drive({ messages }, messages.length, input.signal, input.threadId);
+  }
+
+  /** Whether tool calls may wait for approval (tools listed, and a checkpointer to keep runs). */
+  get approvalsEnabled(): boolean {
+    return this.checkpointer !== undefined;
+  }
+
+  /**
+   * Resumes a run paused for approval, from its stored checkpoint (this process or another one
+   * paused it), with one decision per pending tool call: approved calls run, edited ones run with
+   * the new arguments, rejected ones become an error result the model reads. Yields and returns as
+   * {@link run} does (the run may pause again).
+   */
+  async *resume(input: AgentResumeInput): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
+    if (!this.checkpointer) throw new Error('No run can be paused: approvals are not enabled');
+    const config = { configurable: { thread_id: input.threadId } };
+    const state = await this.agent.graph.getState(config);
+    const pending = (state.values as { messages?: unknown[] }).messages ?? [];
+    const last = pending.at(-1) as { tool_calls?: Array<{ name: string }> } | undefined;
+    const resume = { decisions: toHitlDecisions(input.decisions, last?.tool_calls ?? []) };
+    return yield* this.drive(new Command({ resume }), pending.length, input.signal, input.threadId);
+  }
+
+  /** Forgets a run's checkpoints once it cannot be resumed any more. */
+  async forget(threadId: string): Promise<void> {
+    await this.checkpointer?.deleteThread(threadId);
+  }
+
+  private async *drive(
+    graphInput: unknown,
+    inputCount: number,
+    runSignal: AbortSignal | undefined,
+    threadId: string | undefined,
+  ): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
+    const mapper = new RunEventMapper(inputCount);
     // Aborted when the consumer stops iterating, so a dropped run stops calling the model.
     const stop = new AbortController();
-    const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
+    const signal = runSignal ? AbortSignal.any([runSignal, stop.signal]) : stop.signal;
     let result: AgentRunResult;
     try {
-      if (input.signal?.aborted) throw new AgentCancelledError();
-      const stream = await this.agent.stream(
-        { messages },
-        { streamMode: ['messages', 'values'], signal, recursionLimit: this.recursionLimit },
-      );
+      if (runSignal?.aborted) throw new AgentCancelledError();
+      if (this.checkpointer && !threadId) throw new Error('A run needs a thread id');
+      const stream = await this.agent.stream(graphInput as never, {
+        streamMode: ['messages', 'values'],
+        signal,
+        recursionLimit: this.recursionLimit,
+        // Kept only where it must be: when the run pauses (or ends), not after every step.
+        ...(this.checkpointer
+          ? { configurable: { thread_id: threadId }, durability: 'exit' as const }
+          : {}),
+      });
       for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
         const events =
           mode === 'messages' ? mapper.fromMessagesMode(payload) : mapper.fromValuesMode(payload);
         yield* events;
       }
       // LangGraph may end quietly on abort; a cancelled run must not look finished.
-      if (input.signal?.aborted) throw new AgentCancelledError();
+      if (runSignal?.aborted) throw new AgentCancelledError();
       result = mapper.result();
     } catch (error) {
-      if (!input.signal?.aborted && LOOP_LIMIT_ERRORS.some((n) => findErrorNamed(error, n))) {
+      if (!runSignal?.aborted && LOOP_LIMIT_ERRORS.some((n) => findErrorNamed(error, n))) {
         result = mapper.result(true);
       } else {
-        const failure = this.toRunError(error, input.signal);
+        const failure = this.toRunError(error, runSignal);
         failure.partial = mapper.partial();
         throw failure;
       }
@@ -111,4 +170,29 @@ export class AgentRunner {
     if (signal?.aborted) return new AgentCancelledError(undefined, { cause: error });
     return toAgentModelError(error, this.settings.timeoutMs);
   }
+}
+
+/**
+ * The middleware's decisions, from ours: one per pending call, in the order of the paused
+ * message's tool calls. An edit keeps the tool and changes its arguments.
+ */
+function toHitlDecisions(
+  decisions: readonly AgentDecision[],
+  calls: ReadonlyArray<{ name: string }>,
+): unknown[] {
+  return decisions.map((decision, index) => {
+    switch (decision.type) {
+      case 'approve':
+        return { type: 'approve' };
+      case 'edit':
+        return {
+          type: 'edit',
+          editedAction: { name: calls[index]?.name ?? '', args: decision.args },
+        };
+      case 'reject':
+        return decision.message === undefined
+          ? { type: 'reject' }
+          : { type: 'reject', message: decision.message };
+    }
+  });
 }

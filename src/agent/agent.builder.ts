@@ -1,6 +1,12 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import { createAgent, modelCallLimitMiddleware, toolCallLimitMiddleware } from 'langchain';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import {
+  createAgent,
+  humanInTheLoopMiddleware,
+  modelCallLimitMiddleware,
+  toolCallLimitMiddleware,
+} from 'langchain';
 import type { AgentCallHooks } from './agent-call-hooks';
 import { type AgentSettings, DEFAULT_SYSTEM_PROMPT, resolveModelName } from './agent.settings';
 import { callHooksMiddleware } from './middleware/call-hooks.middleware';
@@ -15,6 +21,11 @@ export interface AgentBuildOptions {
   tools: StructuredToolInterface[];
   /** The resilience seams; pass-through when absent. */
   hooks?: AgentCallHooks;
+  /**
+   * Tools whose calls wait for a person's decision, and where paused runs are kept. Without it no
+   * call waits.
+   */
+  approvals?: { tools: readonly string[]; checkpointer: BaseCheckpointSaver };
 }
 
 /**
@@ -23,16 +34,32 @@ export interface AgentBuildOptions {
  * through the error handling (failures become error results) and then the hooks. The model-call
  * limit stops the loop with an error the runner reports as `finish_reason: "length"`; the
  * tool-call limit answers blocked calls with an error result and ends the loop. With
- * `maxToolCalls` 0 no tool is offered at all.
+ * `maxToolCalls` 0 no tool is offered at all. With `approvals`, LangChain's human-in-the-loop
+ * middleware interrupts the run before any call of those tools, and the run's state is kept by
+ * the checkpointer until a decision resumes it.
  */
 export function buildAgent(options: AgentBuildOptions) {
   const { settings } = options;
   const toolsAllowed = settings.maxToolCalls > 0;
+  const approvals = toolsAllowed ? options.approvals : undefined;
   return createAgent({
     model: options.model,
     tools: toolsAllowed ? options.tools : [],
     systemPrompt: settings.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+    checkpointer: approvals?.checkpointer,
     middleware: [
+      ...(approvals && approvals.tools.length > 0
+        ? [
+            humanInTheLoopMiddleware({
+              interruptOn: Object.fromEntries(
+                approvals.tools.map((name) => [
+                  name,
+                  { allowedDecisions: ['approve', 'edit', 'reject'] as const },
+                ]),
+              ),
+            }),
+          ]
+        : []),
       toolErrorResultMiddleware(),
       callHooksMiddleware(options.hooks ?? {}, {
         provider: settings.provider,

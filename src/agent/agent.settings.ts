@@ -31,6 +31,8 @@ export interface AgentSettings {
   localTokenDelayMs: number;
   /** System prompt of every conversation; {@link DEFAULT_SYSTEM_PROMPT} when absent. */
   systemPrompt?: string;
+  /** Tools whose calls wait for a person's approval (`TOOLS_REQUIRE_APPROVAL`). */
+  approvalTools?: readonly string[];
 }
 
 /** The model each provider uses when `model` is not set. */

@@ -1,6 +1,8 @@
 import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from '@langchain/core/messages';
 import type {
   AgentEvent,
+  AgentToolCall,
+  ApprovalRequiredEvent,
   AgentFinishReason,
   AgentProducedMessage,
   AgentRunPartial,
@@ -50,6 +52,9 @@ export class RunEventMapper {
   private readonly messages: AgentProducedMessage[] = [];
   private readonly usage = new UsageTotal();
   private lastMessage?: BaseMessage;
+  /** The tool calls of the last assistant message, which approval requests refer to. */
+  private lastToolCalls: AgentToolCall[] = [];
+  private readonly pending: ApprovalRequiredEvent[] = [];
 
   /** @param inputCount how many messages the run started with (history and the user message) */
   constructor(inputCount: number) {
@@ -68,8 +73,13 @@ export class RunEventMapper {
     return [this.chunk(text)];
   }
 
-  /** One item of the `values` stream mode: the agent state. */
+  /**
+   * One item of the `values` stream mode: the agent state, or the interrupt of the
+   * human-in-the-loop middleware (tool calls waiting for approval).
+   */
   fromValuesMode(payload: unknown): AgentEvent[] {
+    const interrupts = (payload as { __interrupt__?: unknown } | undefined)?.__interrupt__;
+    if (Array.isArray(interrupts)) return this.approvalEvents(interrupts);
     const messages = (payload as { messages?: unknown } | undefined)?.messages;
     if (!Array.isArray(messages) || messages.length <= this.seen) return [];
     const added: unknown[] = messages.slice(this.seen);
@@ -93,7 +103,39 @@ export class RunEventMapper {
    * @param limitHit the loop was stopped by the model-call limit or the recursion limit
    */
   result(limitHit = false): AgentRunResult {
-    return { ...this.partial(), finish_reason: limitHit ? 'length' : this.finishReason() };
+    const result: AgentRunResult = {
+      ...this.partial(),
+      finish_reason: limitHit ? 'length' : this.finishReason(),
+    };
+    if (this.pending.length > 0) result.pending = [...this.pending];
+    return result;
+  }
+
+  /**
+   * One `approval_required` per tool call the interrupt asks about. The middleware's requests
+   * carry the tool's name and arguments, in the order of the assistant message's tool calls that
+   * need approval: each is matched to the next such call, whose id it gets.
+   */
+  private approvalEvents(interrupts: unknown[]): ApprovalRequiredEvent[] {
+    const requests = interrupts.flatMap((interrupt) => {
+      const value = (interrupt as { value?: { actionRequests?: unknown } } | undefined)?.value;
+      return Array.isArray(value?.actionRequests)
+        ? (value.actionRequests as Array<{ name: string; args?: Record<string, unknown> }>)
+        : [];
+    });
+    const unmatched = [...this.lastToolCalls];
+    const events = requests.map((request): ApprovalRequiredEvent => {
+      const index = unmatched.findIndex((call) => call.name === request.name);
+      const call = index >= 0 ? unmatched.splice(index, 1)[0] : undefined;
+      return {
+        type: 'approval_required',
+        tool_call_id: call?.id ?? '',
+        tool_name: request.name,
+        args: request.args ?? {},
+      };
+    });
+    this.pending.push(...events);
+    return events;
   }
 
   private finishReason(): AgentFinishReason {
@@ -110,7 +152,8 @@ export class RunEventMapper {
     const tokens = this.usage.add(message);
     this.messages.push(toAssistantMessage(message, tokens));
     this.lastMessage = message;
-    for (const call of toToolCalls(message)) {
+    this.lastToolCalls = toToolCalls(message);
+    for (const call of this.lastToolCalls) {
       events.push({
         type: 'tool_call',
         tool_name: call.name,

@@ -60,6 +60,7 @@ export const llmEnvSchema = z.object({
   LOCAL_MODEL_TOKEN_DELAY_MS: intVar(15, 0, 10_000),
   LLM_RESPONSE_CACHE_SIZE: intVar(1000, 0, 1_000_000),
   LLM_RESPONSE_CACHE_TTL_MS: intVar(3_600_000, 1000, 604_800_000),
+  TOOLS_REQUIRE_APPROVAL: listVar(['set_reminder']),
 });
 
 export const streamEnvSchema = z.object({

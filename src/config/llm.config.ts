@@ -22,6 +22,7 @@ export function readLlmConfig(variables: Record<string, string | undefined>) {
     localTokenDelayMs: env.LOCAL_MODEL_TOKEN_DELAY_MS,
     responseCacheSize: env.LLM_RESPONSE_CACHE_SIZE,
     responseCacheTtlMs: env.LLM_RESPONSE_CACHE_TTL_MS,
+    approvalTools: env.TOOLS_REQUIRE_APPROVAL,
   };
 }
 

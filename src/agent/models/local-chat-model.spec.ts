@@ -110,7 +110,8 @@ describe('LocalChatModel', () => {
       controller.abort(new Error('user cancelled'));
     }, 20);
     await expect(call).rejects.toThrow('user cancelled');
-    expect(performance.now() - abortedAt).toBeLessThan(100);
+    // Far sooner than the 10 s pause would end; generous for a busy machine.
+    expect(performance.now() - abortedAt).toBeLessThan(2000);
   });
 
   it('throws the abort reason while streaming', async () => {

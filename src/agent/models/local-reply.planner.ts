@@ -60,6 +60,14 @@ export function planLocalReply(
       args: { query: searchQuery(flat) },
     };
   }
+  const reminder = toolNames.has(TOOL_NAMES.setReminder) ? REMIND_ME.exec(flat) : null;
+  if (reminder) {
+    return {
+      kind: 'tool_call',
+      name: TOOL_NAMES.setReminder,
+      args: { text: trimSentenceEnd(reminder[1].slice(0, 500)) },
+    };
+  }
   if (toolNames.has(TOOL_NAMES.currentTime) && TIME_QUESTION.test(userText)) {
     const zone = TIME_ZONE.exec(userText);
     const timezone = zone?.[1] ?? zone?.[2];
@@ -70,6 +78,15 @@ export function planLocalReply(
 
   const words = userText.trim().split(/\s+/).filter(Boolean);
   return { kind: 'text', text: `${LOCAL_ANSWER_PREAMBLE} ${words.join(' ') || '(nothing)'}` };
+}
+
+/** "remind me to water the plants" -> "water the plants". Anchored, no backtracking. */
+const REMIND_ME = /\bremind me (?:to |about |of )?(\S.*)$/i;
+
+function trimSentenceEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && /[\s?!.]/.test(text[end - 1])) end -= 1;
+  return text.slice(0, end) || text;
 }
 
 function asksToSearch(text: string): boolean {
@@ -177,6 +194,8 @@ function describeToolResult(result: ToolMessage): string {
       return describeTime(content);
     case TOOL_NAMES.searchKnowledgeBase:
       return describeSearch(content);
+    case TOOL_NAMES.setReminder:
+      return `Done. ${content}`;
     default:
       return `The ${name} tool returned: ${content}`;
   }

@@ -3,6 +3,7 @@ import { createCalculatorTool } from './calculator.tool';
 import { createCurrentTimeTool } from './current-time.tool';
 import type { KnowledgeSearchPort } from './knowledge-search.port';
 import { createKnowledgeSearchTool } from './knowledge-search.tool';
+import { createReminderTool } from './reminder.tool';
 
 /** What the built-in tools depend on. */
 export interface AgentToolDependencies {
@@ -12,11 +13,15 @@ export interface AgentToolDependencies {
   now?: () => Date;
 }
 
-/** The tools offered to the model: calculator, current_time and, with a port, the KB search. */
+/**
+ * The tools offered to the model: calculator, current_time, set_reminder (a demo of a tool that
+ * needs approval) and, with a port, the KB search.
+ */
 export function createAgentTools(deps: AgentToolDependencies = {}): StructuredToolInterface[] {
   const tools: StructuredToolInterface[] = [
     createCalculatorTool(),
     createCurrentTimeTool(deps.now),
+    createReminderTool(),
   ];
   if (deps.knowledge) tools.push(createKnowledgeSearchTool(deps.knowledge));
   return tools;

@@ -3,4 +3,5 @@ export const TOOL_NAMES = {
   calculator: 'calculator',
   currentTime: 'current_time',
   searchKnowledgeBase: 'search_knowledge_base',
+  setReminder: 'set_reminder',
 } as const;

@@ -85,11 +85,16 @@ describe('search_knowledge_base tool', () => {
 
 describe('createAgentTools', () => {
   it('offers the knowledge search only when a port is given', () => {
-    expect(createAgentTools().map((t) => t.name)).toEqual(['calculator', 'current_time']);
+    expect(createAgentTools().map((t) => t.name)).toEqual([
+      'calculator',
+      'current_time',
+      'set_reminder',
+    ]);
     const withSearch = createAgentTools({ knowledge: { search: () => Promise.resolve([]) } });
     expect(withSearch.map((t) => t.name)).toEqual([
       'calculator',
       'current_time',
+      'set_reminder',
       'search_knowledge_base',
     ]);
   });
