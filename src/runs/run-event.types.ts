@@ -28,6 +28,17 @@ export interface ToolResultRunEvent extends RunEventBase {
   is_error: boolean;
 }
 
+/**
+ * The run paused before a tool call that needs a person's decision: the stream ends after the
+ * run's `approval_required` events, and `POST .../runs/{run_id}/approvals` continues the run.
+ */
+export interface ApprovalRequiredRunEvent extends RunEventBase {
+  type: 'approval_required';
+  tool_call_id: string;
+  tool_name: string;
+  args: Record<string, unknown>;
+}
+
 /** Why a run stopped with a `complete_state`. */
 export type RunFinishReason = 'stop' | 'cancelled' | 'timeout' | 'length';
 
@@ -58,6 +69,7 @@ export type RunEvent =
   | MessageChunkRunEvent
   | ToolCallRunEvent
   | ToolResultRunEvent
+  | ApprovalRequiredRunEvent
   | CompleteStateRunEvent
   | ErrorRunEvent;
 

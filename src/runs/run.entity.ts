@@ -10,7 +10,7 @@ import {
 import { ConversationEntity } from '../conversations/conversation.entity';
 
 /** Where a run is in its life. */
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+export type RunStatus = 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled';
 
 /**
  * One agent run: a user message and everything the agent did to answer it. `owner_id` is the key of
@@ -18,10 +18,13 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
  * a running run whose owner's lock is gone belongs to a process that died.
  */
 @Entity({ name: 'runs' })
-@Check('runs_status_check', `status IN ('running', 'completed', 'failed', 'cancelled')`)
+@Check(
+  'runs_status_check',
+  `status IN ('running', 'awaiting_approval', 'completed', 'failed', 'cancelled')`,
+)
 @Index('runs_one_active_per_conversation', ['conversationId'], {
   unique: true,
-  where: `status = 'running'`,
+  where: `status IN ('running', 'awaiting_approval')`,
 })
 @Index('runs_idempotency_key', ['userId', 'conversationId', 'idempotencyKey'], {
   unique: true,
@@ -59,6 +62,10 @@ export class RunEntity {
 
   @Column({ name: 'owner_id', type: 'varchar', length: 64 })
   ownerId!: string;
+
+  /** Since when the run waits for a decision on a tool call (status `awaiting_approval`). */
+  @Column({ name: 'awaiting_since', type: 'timestamptz', precision: 3, nullable: true })
+  awaitingSince!: Date | null;
 
   /** SHA-256 of the request that started the run: a reused Idempotency-Key must match it. */
   @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
