@@ -1,5 +1,6 @@
 // The agent core's public API: import it as `src/agent`, never its files.
 export type {
+  AgentDecision,
   AgentEvent,
   AgentFinalEvent,
   AgentFinishReason,
@@ -9,6 +10,7 @@ export type {
   AgentRunPartial,
   AgentRunResult,
   AgentToolCall,
+  ApprovalRequiredEvent,
   AgentUsage,
   MessageChunkEvent,
   ToolCallEvent,

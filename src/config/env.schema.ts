@@ -80,6 +80,7 @@ export const runsEnvSchema = z.object({
   RUNS_START_CONCURRENCY: intVar(8, 1, 1000),
   RUNS_START_QUEUE_MS: intVar(10_000, 0, 600_000),
   RUNS_ABANDONED_CHECK_MS: intVar(2000, 100, 600_000),
+  RUNS_APPROVAL_TIMEOUT_MS: intVar(3_600_000, 1000, 30 * 24 * 3_600_000),
 });
 
 /** Health checks, and the built-in monitoring endpoint for operators without Prometheus. */

@@ -2,7 +2,10 @@ import { registerAs } from '@nestjs/config';
 import { runsEnvSchema } from './env.schema';
 import { parseEnv } from './validate-environment';
 
-/** Agent runs: limits, admission of bursts, closing the runs of processes that died. */
+/**
+ * Agent runs: limits, admission of bursts, closing the runs of processes that died, and how long
+ * a run paused for approval waits.
+ */
 export const runsConfig = registerAs('runs', () => {
   const env = parseEnv(runsEnvSchema, process.env);
   return {
@@ -11,6 +14,7 @@ export const runsConfig = registerAs('runs', () => {
     startConcurrency: env.RUNS_START_CONCURRENCY,
     startQueueMs: env.RUNS_START_QUEUE_MS,
     abandonedCheckMs: env.RUNS_ABANDONED_CHECK_MS,
+    approvalTimeoutMs: env.RUNS_APPROVAL_TIMEOUT_MS,
   };
 });
 

@@ -13,6 +13,7 @@ const SETTINGS: RunsConfig = {
   startConcurrency: 1,
   startQueueMs: 50,
   abandonedCheckMs: 1000,
+  approvalTimeoutMs: 3_600_000,
 };
 
 function makeRegistry(overrides: Partial<RunsConfig> = {}) {

@@ -5,7 +5,7 @@ import { runsConfig, type RunsConfig } from '../config';
 import { LifecycleService } from '../lifecycle';
 import { StreamRegistry } from '../streaming';
 import { RunEventLog } from './run-event-log';
-import type { TerminalRunEvent } from './run-event.types';
+import type { RunSettlement } from './run-event.types';
 import { RUN_CANCEL_CHANNEL, RunNotificationsService } from './run-notifications.service';
 
 /** How long shutdown waits for stopped runs to store their end. */
@@ -19,8 +19,8 @@ export class LiveRun {
   /** Aborts the agent: cancel, a leaving client (when so configured), shutdown, storage failure. */
   readonly abort = new AbortController();
   stopReason?: StopReason;
-  /** Settles with the run's stored terminal event. */
-  done!: Promise<TerminalRunEvent>;
+  /** Settles with the run's stored terminal event, or with its pause for approval. */
+  done!: Promise<RunSettlement>;
 
   constructor(
     readonly runId: string,
@@ -116,8 +116,8 @@ export class LiveRuns implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  /** Starts executing a stored run here; `execute` must end it (it never rejects). */
-  launch(run: LiveRun, execute: (run: LiveRun) => Promise<TerminalRunEvent>): LiveRun {
+  /** Executes a stored run here; `execute` must end or pause it (it never rejects). */
+  launch(run: LiveRun, execute: (run: LiveRun) => Promise<RunSettlement>): LiveRun {
     this.runs.set(run.runId, run);
     this.perUser.set(run.userId, (this.perUser.get(run.userId) ?? 0) + 1);
     const stopListening = this.notifications.subscribe(RUN_CANCEL_CHANNEL, run.runId, () =>

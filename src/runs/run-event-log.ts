@@ -4,7 +4,12 @@ import { isTransientDatabaseError } from '../database/database-errors';
 import type { SqlPart } from '../database/sql-part';
 import { storableValue } from '../database/storable';
 import { RunJoin, type JoinedRun } from './run-join';
-import { RUN_EVENTS_CHANNEL, RunEventStore, type StoredRunPage } from './run-event.store';
+import {
+  PAUSED_NOTICE,
+  RUN_EVENTS_CHANNEL,
+  RunEventStore,
+  type StoredRunPage,
+} from './run-event.store';
 import {
   isTerminal,
   RUN_ABANDONED,
@@ -123,15 +128,16 @@ export class RunEventLog implements OnApplicationShutdown {
   }
 
   /**
-   * Starts writing a run this process has just created (its events start at seq 1).
+   * Starts writing a run this process has just created (its events start at seq 1), or continues
+   * one it has just claimed after a pause (its events go on after `storedSeq`).
    * @param abort aborted, with a {@link RunStorageError}, if the run's events cannot be stored
    */
-  open(runId: string, abort: AbortController): void {
+  open(runId: string, abort: AbortController, storedSeq = 0): void {
     this.owned.set(runId, {
       runId,
       abort,
-      nextSeq: 1,
-      storedSeq: 0,
+      nextSeq: storedSeq + 1,
+      storedSeq,
       lastWriteAt: -Infinity,
       pending: [],
       writing: 0,
@@ -177,6 +183,33 @@ export class RunEventLog implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Pauses a run opened here until a person decides on its pending tool calls: waits for its
+   * events to be stored, then stores what `alsoStore` adds (the messages produced so far) with the
+   * run's new status in one statement, and lets its readers go (they end after the events they
+   * have). The run is no longer written here; whoever claims it next opens it again.
+   * @returns false when the run could not be paused (its events failed to store, or it was closed
+   *   elsewhere): end it instead
+   */
+  async pause(runId: string, alsoStore?: (guard: string) => SqlPart): Promise<boolean> {
+    const run = this.owned.get(runId);
+    if (!run) throw new Error(`Run ${runId} is not written by this process`);
+    await new Promise<void>((resolve) => this.whenFlushed(run, resolve));
+    if (run.failure) return false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!(await this.store.pause(this.ownerKey, runId, alsoStore))) return false;
+        break;
+      } catch (error) {
+        if (!isTransientDatabaseError(error) || this.closing) return false;
+        await delay(backoffMs(attempt));
+      }
+    }
+    this.owned.delete(runId);
+    this.wake(runId);
+    return true;
+  }
+
   /** Up to `limit` stored events of a run after `afterSeq`, and whether more may follow. */
   read(runId: string, afterSeq: number, limit: number): Promise<StoredRunPage> {
     return this.store.readPage(runId, afterSeq, limit);
@@ -204,7 +237,9 @@ export class RunEventLog implements OnApplicationShutdown {
         // may even arrive before its own write is acknowledged); an end stored by another
         // instance wakes the readers explicitly (see `end`).
         if (this.owned.has(runId)) return;
-        const seq = Number(payload.slice(payload.lastIndexOf(':') + 1));
+        // A pause announces no new seq: every reader reads the run's status again.
+        const notice = payload.slice(payload.lastIndexOf(':') + 1);
+        const seq = notice === PAUSED_NOTICE ? undefined : Number(notice);
         for (const each of this.joins.get(runId)?.joins ?? []) each.wake(seq);
       });
       entry = { joins: new Set(), unlisten };

@@ -43,6 +43,9 @@ const APPEND_EVENTS = `
   )
   SELECT id AS run_id FROM owned`;
 
+/** What a notice says in place of a seq when a run paused: nothing new, but read its status. */
+export const PAUSED_NOTICE = 'paused';
+
 /** The CTE of {@link RunEventStore.end} that has the run's row while it is still ours to end. */
 export const OWNED_RUN_CTE = 'owned';
 
@@ -122,6 +125,36 @@ export class RunEventStore {
           finished_at = now(), last_seq = ${seq}::int
         FROM ${OWNED_RUN_CTE} WHERE runs.id = ${OWNED_RUN_CTE}.id
         RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':' || runs.last_seq)
+      )
+      SELECT id FROM ${OWNED_RUN_CTE}`;
+    });
+    const rows = await this.dataSource.query<unknown[]>(statement.text, statement.values);
+    return rows.length > 0;
+  }
+
+  /**
+   * Pauses a run owned by `owner` for approval in one statement: what `alsoStore` adds (the
+   * messages produced so far; guarded by {@link OWNED_RUN_CTE}), status `awaiting_approval` since
+   * now, and a NOTIFY that wakes its followers (the payload's seq part is `paused`). The run then
+   * has no owner to speak of: whoever claims it ({@link RunRepository.claimPaused}) continues it.
+   * @returns whether the run was still ours (and is now paused by this statement)
+   */
+  async pause(
+    owner: string,
+    runId: string,
+    alsoStore?: (guard: string) => SqlPart,
+  ): Promise<boolean> {
+    const statement = buildStatement((param) => {
+      const owned = `${OWNED_RUN_CTE} AS (
+        SELECT id FROM runs WHERE id = ${param(runId)} AND status = 'running'
+          AND owner_id = ${param(owner)}
+        FOR UPDATE
+      )`;
+      const extra = alsoStore ? `, ${alsoStore(OWNED_RUN_CTE)(param)}` : '';
+      return `WITH ${owned}${extra}, paused AS (
+        UPDATE runs SET status = 'awaiting_approval', awaiting_since = now()
+        FROM ${OWNED_RUN_CTE} WHERE runs.id = ${OWNED_RUN_CTE}.id
+        RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':${PAUSED_NOTICE}')
       )
       SELECT id FROM ${OWNED_RUN_CTE}`;
     });

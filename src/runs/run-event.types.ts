@@ -64,7 +64,10 @@ export interface ErrorRunEvent extends RunEventBase {
   retry_after_ms?: number;
 }
 
-/** Every event a run emits; the last one is always a `complete_state` or an `error`. */
+/**
+ * Every event a run emits; the last one is always a `complete_state` or an `error` (a run paused
+ * for approval has `approval_required` events last until it goes on).
+ */
 export type RunEvent =
   | MessageChunkRunEvent
   | ToolCallRunEvent
@@ -75,6 +78,26 @@ export type RunEvent =
 
 /** The two event types that end a run. */
 export type TerminalRunEvent = CompleteStateRunEvent | ErrorRunEvent;
+
+/** A run that stopped, for now, to wait for decisions on these tool calls. */
+export interface PausedRun {
+  type: 'paused';
+  run_id: string;
+  approvals: PendingApproval[];
+}
+
+/** A tool call waiting for a decision. */
+export type PendingApproval = Pick<ApprovalRequiredRunEvent, 'tool_call_id' | 'tool_name' | 'args'>;
+
+/** Where a run stands when its execution in a process settles: ended, or paused for approval. */
+export type RunSettlement = TerminalRunEvent | PausedRun;
+
+/** How a paused run ends when nobody decided in time (`RUNS_APPROVAL_TIMEOUT_MS`). */
+export const APPROVAL_EXPIRED = {
+  code: 'approval_expired',
+  message: 'Nobody decided on the pending tool calls in time; send the message again.',
+  retryable: true,
+} as const satisfies Omit<ErrorRunEvent, 'type' | 'run_id' | 'seq'>;
 
 /** An event before it is numbered. */
 export type UnnumberedRunEvent = RunEvent extends infer E

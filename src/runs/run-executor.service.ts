@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  type AgentDecision,
   AgentRunner,
   countTokens,
   type AgentHistoryMessage,
@@ -13,7 +14,13 @@ import { CircuitBreakerRegistry } from '../resilience';
 import type { LiveRun } from './live-runs.registry';
 import { type AnswerScope, ResponseCache } from './response-cache';
 import { type RunEnding, RunEventLog, RunStorageError } from './run-event-log';
-import type { RunFinishReason, TerminalRunEvent } from './run-event.types';
+import type {
+  PausedRun,
+  RunFinishReason,
+  RunSettlement,
+  TerminalRunEvent,
+  UnnumberedTerminalEvent,
+} from './run-event.types';
 import { classifyRunFailure, type RunOutcome } from './run-outcome';
 
 /** What the executor needs to know about the run it drives. */
@@ -24,6 +31,17 @@ export interface RunContext {
   /** Whose cached answers this run may store and serve. */
   scope: AnswerScope;
   startedAt: number;
+  /**
+   * Decisions on the pending tool calls of a run paused for approval: the run goes on from its
+   * checkpoint (the question and history are in it) instead of starting.
+   */
+  decisions?: AgentDecision[];
+}
+
+/** The agent stopped to wait for decisions on these tool calls. */
+interface PausedOutcome {
+  kind: 'paused';
+  result: AgentRunResult;
 }
 
 /**
@@ -65,42 +83,91 @@ export class RunExecutor {
     return { ok: false, retryAfterMs: this.llmRetryAfterMs() };
   }
 
-  /** Runs the agent to the end; never rejects (failures end the run with an event). */
-  async execute(context: RunContext): Promise<TerminalRunEvent> {
+  /**
+   * Runs the agent until the run ends, or pauses for approval (its messages so far stored, the run
+   * `awaiting_approval`); never rejects (failures end the run with an event).
+   */
+  async execute(context: RunContext): Promise<RunSettlement> {
     const { run } = context;
-    let outcome: RunOutcome;
+    let outcome: RunOutcome | PausedOutcome;
     try {
       outcome = await this.answer(context);
     } catch (error) {
       outcome = this.afterFailure(context, error);
     }
+    if (outcome.kind === 'paused') {
+      const paused = await this.pause(context, outcome.result);
+      if (paused) return paused;
+      // Its events or its pause could not be stored: it ends as any run whose storage failed.
+      outcome = { kind: 'error', ...STORAGE_FAILED };
+    }
+    const settled = outcome;
+    return this.end(run.runId, () => this.ending(context, settled));
+  }
+
+  /**
+   * Ends a paused run this process has claimed without running it any further (cancelled, or its
+   * approval expired), with `terminal`.
+   */
+  endPaused(runId: string, terminal: UnnumberedTerminalEvent): Promise<TerminalRunEvent> {
+    return this.end(runId, () => ({ terminal }));
+  }
+
+  private async end(runId: string, ending: () => RunEnding): Promise<TerminalRunEvent> {
     try {
-      return await this.log.end(run.runId, () => this.ending(context, outcome));
+      return await this.log.end(runId, ending);
     } catch (error) {
       // The database stayed away until shutdown: whichever instance closes the run stores its end.
-      this.logger.warn(`Run ${run.runId} ended unstored: ${String(error)}`);
+      this.logger.warn(`Run ${runId} ended unstored: ${String(error)}`);
       return {
         type: 'error',
-        run_id: run.runId,
+        run_id: runId,
         seq: 0,
-        code: 'storage_unavailable',
-        message: 'The answer could not be stored; send the message again.',
-        retryable: true,
+        ...STORAGE_FAILED,
       };
+    } finally {
+      // A run that ended can never be resumed: its checkpoints are of no use any more.
+      if (this.agent.approvalsEnabled) {
+        this.agent
+          .forget(runId)
+          .catch((error: unknown) =>
+            this.logger.warn(`Forgetting the checkpoints of run ${runId} failed: ${String(error)}`),
+          );
+      }
     }
   }
 
-  private async answer(context: RunContext): Promise<RunOutcome> {
+  /** Stores what the run produced until it paused, and the pause; undefined when it failed. */
+  private async pause(context: RunContext, result: AgentRunResult): Promise<PausedRun | undefined> {
+    const { run } = context;
+    const toStore = messagesToStore(result, false, run.runId);
+    const prepared = this.messages.prepareAppend(run.conversationId, toStore);
+    const paused = await this.log.pause(run.runId, toStore.length > 0 ? prepared.sql : undefined);
+    if (!paused) return undefined;
+    return {
+      type: 'paused',
+      run_id: run.runId,
+      approvals: (result.pending ?? []).map(({ tool_call_id, tool_name, args }) => ({
+        tool_call_id,
+        tool_name,
+        args,
+      })),
+    };
+  }
+
+  private async answer(context: RunContext): Promise<RunOutcome | PausedOutcome> {
     const llm = this.breakers.get('llm');
-    // An open circuit means the provider is failing: do not call it.
-    if (llm.state === 'OPEN') {
+    // An open circuit means the provider is failing: do not call it. (A run going on after a
+    // pause has no cached answer: it calls, and fails as a call through an open circuit does.)
+    if (llm.state === 'OPEN' && !context.decisions) {
       llm.countRejection();
       return this.degraded(context);
     }
     const result = await this.runAgent(context);
     this.llmMetrics.tokens('input', result.usage.input_tokens);
     this.llmMetrics.tokens('output', result.usage.output_tokens);
-    if (result.finish_reason === 'stop') {
+    if (result.pending && result.pending.length > 0) return { kind: 'paused', result };
+    if (result.finish_reason === 'stop' && !context.decisions) {
       this.cache.set(context.scope, context.question.content, result.text);
     }
     return { kind: 'complete', result };
@@ -161,12 +228,16 @@ export class RunExecutor {
     return Math.max(next === null ? 1000 : next - Date.now(), 1000);
   }
 
-  private async runAgent({ run, question }: RunContext): Promise<AgentRunResult> {
-    const agentRun = this.agent.run({
-      history: question.history,
-      message: question.content,
-      signal: run.abort.signal,
-    });
+  private async runAgent({ run, question, decisions }: RunContext): Promise<AgentRunResult> {
+    // A run's checkpoints (kept only when it pauses) are named after it.
+    const agentRun = decisions
+      ? this.agent.resume({ threadId: run.runId, decisions, signal: run.abort.signal })
+      : this.agent.run({
+          history: question.history,
+          message: question.content,
+          signal: run.abort.signal,
+          threadId: this.agent.approvalsEnabled ? run.runId : undefined,
+        });
     for (;;) {
       const next = await agentRun.next();
       if (next.done) return next.value;

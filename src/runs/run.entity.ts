@@ -45,7 +45,7 @@ export class RunEntity {
   @Column({ name: 'user_id', type: 'varchar', length: 255 })
   userId!: string;
 
-  @Column({ type: 'varchar', length: 16, default: 'running' })
+  @Column({ type: 'varchar', length: 24, default: 'running' })
   status!: RunStatus;
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { type EntityManager, In, QueryFailedError, Repository } from 'typeorm';
 import {
   appendUserMessageSql,
   historySql,
   type HistoryMessage,
 } from '../conversations/message.sql';
 import { RUN_EVENTS_CHANNEL } from './run-event.store';
-import { RUN_ABANDONED } from './run-event.types';
+import { type PendingApproval, RUN_ABANDONED } from './run-event.types';
 import { RunEntity } from './run.entity';
 
 /** Hours an Idempotency-Key keeps naming its run. */
@@ -157,6 +157,11 @@ export class RunRepository {
     );
   }
 
+  /** A run of the conversation by its id. */
+  findOfConversation(runId: string, conversationId: string): Promise<RunEntity | null> {
+    return this.runs.findOneBy({ id: runId, conversationId });
+  }
+
   /** The conversation's most recent run. */
   findLatest(conversationId: string): Promise<RunEntity | null> {
     return this.runs.findOne({
@@ -165,9 +170,63 @@ export class RunRepository {
     });
   }
 
-  /** The conversation's active run, if any. */
+  /** The conversation's active run (running, or paused for approval), if any. */
   findActive(conversationId: string): Promise<RunEntity | null> {
-    return this.runs.findOneBy({ conversationId, status: 'running' });
+    return this.runs.findOneBy({ conversationId, status: In(['running', 'awaiting_approval']) });
+  }
+
+  /**
+   * Takes a paused run for `ownerId` to continue (or end): it is `running` again, as this owner's,
+   * atomically, so that of two instances given decisions at once only one goes on.
+   * @returns its last stored seq, or null when it is not paused (any more) or not this user's
+   */
+  async claimPaused(
+    runId: string,
+    conversationId: string,
+    userId: string | null,
+    ownerId: string,
+  ): Promise<number | null> {
+    const rows = await this.runs.query<Array<{ last_seq: number }>>(
+      `WITH claimed AS (
+         UPDATE runs SET status = 'running', owner_id = $4, awaiting_since = NULL
+         WHERE id = $1 AND conversation_id = $2 AND ($3::varchar IS NULL OR user_id = $3)
+           AND status = 'awaiting_approval'
+         RETURNING last_seq
+       )
+       SELECT last_seq FROM claimed`,
+      [runId, conversationId, userId, ownerId],
+    );
+    return rows[0]?.last_seq ?? null;
+  }
+
+  /**
+   * The tool calls a paused run waits for: its `approval_required` events after the last event
+   * of another kind than those the pause wrote (`tool_call` and `approval_required`), in order.
+   */
+  pendingApprovals(runId: string): Promise<PendingApproval[]> {
+    return this.runs.query<PendingApproval[]>(
+      `SELECT payload->>'tool_call_id' AS tool_call_id, payload->>'tool_name' AS tool_name,
+              payload->'args' AS args
+       FROM run_events
+       WHERE run_id = $1 AND type = 'approval_required'
+         AND seq > (SELECT coalesce(max(seq), 0) FROM run_events
+                    WHERE run_id = $1 AND type NOT IN ('tool_call', 'approval_required'))
+       ORDER BY seq`,
+      [runId],
+    );
+  }
+
+  /** Paused runs that have waited longer than `timeoutMs`, a bounded number at a time. */
+  async findExpiredPauses(timeoutMs: number, limit = 100): Promise<RunEntity[]> {
+    return this.runs
+      .createQueryBuilder('r')
+      .where(`r.status = 'awaiting_approval'`)
+      .andWhere(`r.awaiting_since < now() - make_interval(secs => :seconds)`, {
+        seconds: timeoutMs / 1000,
+      })
+      .orderBy('r.awaiting_since')
+      .limit(limit)
+      .getMany();
   }
 
   /** Closes the runs whose process died; see {@link CLOSE_ABANDONED}. Answers how many. */

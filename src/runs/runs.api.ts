@@ -5,6 +5,7 @@ import {
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
+  ApiParam,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -13,6 +14,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { RETRY_AFTER_HEADERS } from '../openapi/common-responses';
+import { AwaitingApprovalResponse } from './dto/approval.dto';
 import { CancelResponse, EventsResponse, RunResultResponse } from './dto/run.dto';
 
 // The OpenAPI description of the runs routes, kept apart so that the controller reads as what it
@@ -63,6 +65,12 @@ export const ApiSend = () =>
     }),
     idempotencyKey,
     ApiCreatedResponse({ type: RunResultResponse }),
+    ApiAcceptedResponse({
+      type: AwaitingApprovalResponse,
+      description:
+        'The run paused before a tool call that needs approval: decide with ' +
+        '`POST .../runs/{run_id}/approvals`.',
+    }),
     runActive,
     keyReused,
     tooMany,
@@ -106,6 +114,24 @@ export const ApiCancel = () =>
     ApiOperation({ summary: 'Cancel the active run' }),
     ApiAcceptedResponse({ type: CancelResponse }),
     ApiConflictResponse({ description: 'No run is active (`no_active_run`).' }),
+  );
+
+export const ApiApprove = () =>
+  applyDecorators(
+    ApiOperation({
+      summary: 'Decide on the tool calls a paused run waits for',
+      description:
+        'One decision per pending call (`approval_required` events): approve, edit (run with other ' +
+        'arguments) or reject (the model reads an error result). The same run goes on, on this ' +
+        'instance, and its events after the pause are streamed as by `POST .../stream`.',
+    }),
+    eventStream('The rest of the run as a stream of events (it may pause again).'),
+    ApiParam({ name: 'run_id', format: 'uuid', description: 'The paused run.' }),
+    ApiConflictResponse({
+      description: 'The run is not waiting for a decision (`run_not_awaiting_approval`).',
+    }),
+    tooMany,
+    ApiServiceUnavailableResponse({ description: 'Too many open streams, or shutting down.' }),
   );
 
 export const ApiEvents = () =>

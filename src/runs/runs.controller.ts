@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { AcceptsStreamToken, CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { ApiConversationId } from '../conversations/conversations.api';
+import type { AwaitingApprovalResponse } from './dto/approval.dto';
 import {
   CancelResponse,
   EventsQueryDto,
@@ -35,13 +36,16 @@ export class RunsController {
   @Post('messages')
   @HttpCode(201)
   @ApiSend()
-  send(
+  async send(
     @CurrentUser() user: AuthUser,
     @Param('id', uuidParam()) id: string,
     @Body() body: SendMessageDto,
+    @Res({ passthrough: true }) res: Response,
     @IdempotencyKey() key?: string,
-  ): Promise<RunResultResponse> {
-    return this.runs.answer(user.id, id, body.content, key);
+  ): Promise<RunResultResponse | AwaitingApprovalResponse> {
+    const answer = await this.runs.answer(user.id, id, body.content, key);
+    if ('status' in answer) res.status(202);
+    return answer;
   }
 
   /** Runs the agent on the message and streams the run (SSE, or NDJSON on request). */

@@ -6,6 +6,7 @@ import { agentRunnerProvider } from './agent-runner.provider';
 import { LiveRuns } from './live-runs.registry';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
 import { ResponseCache } from './response-cache';
+import { RunApprovalsController } from './run-approvals.controller';
 import { RunEventLog } from './run-event-log';
 import { RunEventStore } from './run-event.store';
 import { RunExecutor } from './run-executor.service';
@@ -19,7 +20,7 @@ import { RunsService } from './runs.service';
 /** Agent runs: starting, executing, streaming, resuming, cancelling. Exports the service only. */
 @Module({
   imports: [TypeOrmModule.forFeature([RunEntity, RunEventEntity]), ConversationsModule],
-  controllers: [RunsController],
+  controllers: [RunsController, RunApprovalsController],
   providers: [
     ResilientAgentHooks,
     ResponseCache,

@@ -18,6 +18,7 @@ export function describe(event: RunEvent): string {
     case 'message_chunk': return event.content + event.tokens;
     case 'tool_call': return event.tool_name + JSON.stringify(event.args);
     case 'tool_result': return event.result + String(event.is_error);
+    case 'approval_required': return event.tool_call_id + JSON.stringify(event.args);
     case 'complete_state': return event.finish_reason + event.usage.output_tokens + event.message_id;
     case 'error': return event.code + String(event.retryable);
   }
@@ -39,7 +40,12 @@ export async function ordinaryCalls(): Promise<string[]> {
     const problem: Problem = sent.error;
     seen.push(problem.code, problem.detail, problem.errors?.[0]?.field ?? '', problem.run_id ?? '');
   } else {
-    seen.push(sent.data.assistant_message.content, String(sent.data.usage.output_tokens));
+    // 201: the answer; 202: the run paused for a decision on a tool call.
+    if ('assistant_message' in sent.data) {
+      seen.push(sent.data.assistant_message.content, String(sent.data.usage.output_tokens));
+    } else {
+      seen.push(sent.data.run_id, sent.data.approvals[0]?.tool_name ?? '');
+    }
   }
   await client.POST('/api/v1/conversations/{id}/messages', {
     params: { path: { id }, header: { 'Idempotency-Key': 'key-1' } },

@@ -12,6 +12,8 @@ export enum ErrorCode {
   IdempotencyKeyReused = 'idempotency_key_reused',
   RunActive = 'run_active',
   NoActiveRun = 'no_active_run',
+  RunNotFound = 'run_not_found',
+  RunNotAwaitingApproval = 'run_not_awaiting_approval',
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   HeadersTooLarge = 'headers_too_large',

@@ -10,6 +10,7 @@ export class RunApprovals1764220000000 implements MigrationInterface {
 
   async up(db: QueryRunner): Promise<void> {
     await db.query('ALTER TABLE runs DROP CONSTRAINT runs_status_check');
+    await db.query('ALTER TABLE runs ALTER COLUMN status TYPE varchar(24)');
     await db.query(`ALTER TABLE runs ADD CONSTRAINT runs_status_check
       CHECK (status IN ('running', 'awaiting_approval', 'completed', 'failed', 'cancelled'))`);
     await db.query('ALTER TABLE runs ADD COLUMN awaiting_since timestamptz(3)');
@@ -26,6 +27,7 @@ export class RunApprovals1764220000000 implements MigrationInterface {
       WHERE status = 'running'`);
     await db.query('ALTER TABLE runs DROP COLUMN awaiting_since');
     await db.query('ALTER TABLE runs DROP CONSTRAINT runs_status_check');
+    await db.query('ALTER TABLE runs ALTER COLUMN status TYPE varchar(16)');
     await db.query(`ALTER TABLE runs ADD CONSTRAINT runs_status_check
       CHECK (status IN ('running', 'completed', 'failed', 'cancelled'))`);
   }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger';
 import type {
+  ApprovalRequiredRunEvent,
   CompleteStateRunEvent,
   ErrorRunEvent,
   MessageChunkRunEvent,
@@ -46,6 +47,17 @@ export class ToolResultEvent extends RunEventFields implements ToolResultRunEven
   @ApiProperty() is_error!: boolean;
 }
 
+/**
+ * The run paused before this tool call: it waits for a decision (`POST .../runs/{run_id}/approvals`);
+ * the stream ends after the run's `approval_required` events.
+ */
+export class ApprovalRequiredEvent extends RunEventFields implements ApprovalRequiredRunEvent {
+  @ApiProperty({ enum: ['approval_required'] }) type!: 'approval_required';
+  @ApiProperty() tool_name!: string;
+  @ApiProperty() tool_call_id!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) args!: Record<string, unknown>;
+}
+
 /** Token use of a run, as `complete_state` reports it. */
 export class RunEventUsage {
   @ApiProperty() input_tokens!: number;
@@ -75,7 +87,7 @@ export class RunErrorEvent extends RunEventFields implements ErrorRunEvent {
   @ApiProperty({
     description:
       '`llm_unavailable`, `llm_timeout`, `llm_error`, `server_shutdown`, `run_abandoned`, ' +
-      '`storage_unavailable`, `internal_error`',
+      '`storage_unavailable`, `approval_expired`, `internal_error`',
   })
   code!: string;
   @ApiProperty() message!: string;
@@ -94,6 +106,7 @@ export const RUN_EVENT_MODELS = [
   MessageChunkEvent,
   ToolCallEvent,
   ToolResultEvent,
+  ApprovalRequiredEvent,
   CompleteStateEvent,
   RunErrorEvent,
   RunEventUsage,
@@ -104,6 +117,7 @@ const EVENT_TYPES = {
   message_chunk: MessageChunkEvent,
   tool_call: ToolCallEvent,
   tool_result: ToolResultEvent,
+  approval_required: ApprovalRequiredEvent,
   complete_state: CompleteStateEvent,
   error: RunErrorEvent,
 };
@@ -123,7 +137,8 @@ function union(
 export const RUN_EVENT_UNIONS: Record<'RunEvent' | 'RunStreamLine', SchemaObject> = {
   RunEvent: union(
     EVENT_TYPES,
-    'One event of a run. The last one of every run is a `complete_state` or an `error`.',
+    'One event of a run. The last one of every run is a `complete_state` or an `error`; a run ' +
+      'paused for approval has `approval_required` events last until a decision continues it.',
   ),
   RunStreamLine: union(
     { ...EVENT_TYPES, heartbeat: HeartbeatLine },
