@@ -8,7 +8,7 @@ import {
 import { runsConfig, type RunsConfig } from '../config';
 import { APPROVAL_EXPIRED } from './run-event.types';
 import { RunRepository } from './run.repository';
-import { RunsService } from './runs.service';
+import { RunApprovals } from './run-approvals.service';
 
 /**
  * Closes the runs of processes that died (SIGKILL, a lost node), and ends the runs that waited for
@@ -26,7 +26,7 @@ export class AbandonedRunsSweeper implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     private readonly runs: RunRepository,
-    private readonly service: RunsService,
+    private readonly approvals: RunApprovals,
     @Inject(runsConfig.KEY) private readonly config: RunsConfig,
   ) {}
 
@@ -69,7 +69,7 @@ export class AbandonedRunsSweeper implements OnApplicationBootstrap, OnApplicati
     try {
       const expired = await this.runs.findExpiredPauses(this.config.approvalTimeoutMs);
       for (const run of expired) {
-        await this.service.endPaused(run.id, run.conversationId, {
+        await this.approvals.endPaused(run.id, run.conversationId, {
           type: 'error',
           ...APPROVAL_EXPIRED,
         });

@@ -9,7 +9,7 @@ import { ApprovalsDto } from './dto/approval.dto';
 import { StreamQueryDto } from './dto/run.dto';
 import { RunStreamResponder } from './run-stream.responder';
 import { ApiApprove } from './runs.api';
-import { RunsService } from './runs.service';
+import { RunApprovals } from './run-approvals.service';
 
 /** Human in the loop: decisions on the tool calls a paused run waits for. */
 @ApiTags('runs')
@@ -18,7 +18,7 @@ import { RunsService } from './runs.service';
 @Controller('conversations/:id/runs/:run_id')
 export class RunApprovalsController {
   constructor(
-    private readonly runs: RunsService,
+    private readonly approvals: RunApprovals,
     private readonly responder: RunStreamResponder,
   ) {}
 
@@ -36,7 +36,7 @@ export class RunApprovalsController {
     @Res() res: Response,
   ): Promise<void> {
     return this.responder.respond(req, res, user.id, () =>
-      this.runs.approve(user.id, id, runId, body.decisions),
+      this.approvals.approve(user.id, id, runId, body.decisions),
     );
   }
 }

@@ -7,6 +7,7 @@ import { LiveRuns } from './live-runs.registry';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
 import { ResponseCache } from './response-cache';
 import { RunApprovalsController } from './run-approvals.controller';
+import { RunApprovals } from './run-approvals.service';
 import { RunEventLog } from './run-event-log';
 import { RunEventStore } from './run-event.store';
 import { RunExecutor } from './run-executor.service';
@@ -33,6 +34,7 @@ import { RunsService } from './runs.service';
     AbandonedRunsSweeper,
     RunExecutor,
     RunStreamResponder,
+    RunApprovals,
     RunsService,
   ],
   exports: [RunsService, LiveRuns],
