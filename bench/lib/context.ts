@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { findFreePort } from '../../test/support/free-port';
 import type { Failure, Figure } from '../report';
 import { KNOWLEDGE_SEARCH_TIMEOUT_MS } from './knowledge';
 import { attach, startApp, stopOrphanPostgres, type ServerInstance } from './app-server';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { LoadAgent } from './load-agent';
 import type { BenchOptions } from './options';
-import { freePort, monotonicMicros, spawnWithFileLimit, tsNodeCommand } from './processes';
+import { monotonicMicros, spawnWithFileLimit, tsNodeCommand } from './processes';
 
 // HS256 secret of the bench's instances (32+ characters, as the app requires).
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
@@ -124,8 +125,8 @@ export class BenchContext {
     inspect: boolean,
     env: Record<string, string>,
   ): Promise<ServerInstance> {
-    const port = await freePort();
-    const inspectPort = inspect ? await freePort() : undefined;
+    const port = await findFreePort();
+    const inspectPort = inspect ? await findFreePort() : undefined;
     const { command, args } = tsNodeCommand(file);
     const nodeArgs = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
     const spawnedAt = monotonicMicros();

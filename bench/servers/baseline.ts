@@ -29,6 +29,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { Pool } from 'pg';
+import type * as ConversationSql from '../../src/conversations/conversation.sql';
+import type * as LocalHash from '../../src/knowledge/embeddings/local-hash.embeddings';
+import type * as SearchSql from '../../src/knowledge/search/search-sql';
 
 const PORT = Number(process.env.PORT ?? 0);
 const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
@@ -49,21 +52,22 @@ const pool = new Pool({
   application_name: 'bench-baseline',
 });
 
-/** SQL of the app's build (see the header): the same statements, not copies. */
+/**
+ * A module of the app's build under APP_DIR (see the header: the same statements, not copies),
+ * typed by this checkout's sources.
+ */
 function appModule<T>(...path: string[]): T {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(join(APP_DIR, 'dist', ...path)) as T;
 }
-const { INSERT_CONVERSATION, LIST_CONVERSATIONS, LIST_CONVERSATIONS_AFTER } = appModule<{
-  INSERT_CONVERSATION: string;
-  LIST_CONVERSATIONS: string;
-  LIST_CONVERSATIONS_AFTER: string;
-}>('conversations', 'conversation.sql.js');
-const { EXACT_SEARCH_SQL, KEYWORD_SEARCH_SQL, pgvectorSearchSql } = appModule<{
-  EXACT_SEARCH_SQL: string;
-  KEYWORD_SEARCH_SQL: string;
-  pgvectorSearchSql: (n: number) => string;
-}>('knowledge', 'search', 'search-sql.js');
+const { INSERT_CONVERSATION, LIST_CONVERSATIONS, LIST_CONVERSATIONS_AFTER } = appModule<
+  typeof ConversationSql
+>('conversations', 'conversation.sql.js');
+const { EXACT_SEARCH_SQL, KEYWORD_SEARCH_SQL, pgvectorSearchSql } = appModule<typeof SearchSql>(
+  'knowledge',
+  'search',
+  'search-sql.js',
+);
 
 class HttpError extends Error {
   constructor(
@@ -180,16 +184,18 @@ interface SearchRow {
   score: number | string;
 }
 
-let embedder: { embed(text: string): number[] } | undefined;
+let embedder: LocalHash.LocalHashEmbeddings | undefined;
 
 /**
  * The app's local embedding with its default length (384, as the app's when `EMBEDDINGS_DIMENSIONS`
  * is unset), loaded on first use so that the other scenarios' baseline does not load LangChain.
  */
 function embedQuery(text: string): number[] {
-  embedder ??= new (appModule<{
-    LocalHashEmbeddings: new () => { embed(text: string): number[] };
-  }>('knowledge', 'embeddings', 'local-hash.embeddings.js').LocalHashEmbeddings)();
+  embedder ??= new (appModule<typeof LocalHash>(
+    'knowledge',
+    'embeddings',
+    'local-hash.embeddings.js',
+  ).LocalHashEmbeddings)();
   return embedder.embed(text);
 }
 
