@@ -3,6 +3,7 @@ import { capacityScenario } from './capacity';
 import { knowledgeScenario } from './knowledge';
 import { memoryScenario } from './memory';
 import { monitoringScenario } from './monitoring';
+import { openaiScenario } from './openai';
 import { opsScenario } from './ops';
 import { restScenario } from './rest';
 import { streamsScenario } from './streams';
@@ -12,6 +13,7 @@ export const SCENARIOS = [
   restScenario,
   opsScenario,
   streamsScenario,
+  openaiScenario,
   memoryScenario,
   monitoringScenario,
   capacityScenario,
