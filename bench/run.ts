@@ -12,29 +12,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuild } from './lib/app-server';
 import { BenchContext } from './lib/context';
-import { parseOptions, type ScenarioName } from './lib/options';
+import { parseOptions } from './lib/options';
 import { fileLimits } from './lib/processes';
 import { profileMissedGoals } from './profile/profile-goals';
 import { renderTable, score, writeReport, type BenchReport } from './report';
-import { breakerScenario } from './scenarios/breaker';
-import { capacityScenario } from './scenarios/capacity';
-import { knowledgeScenario } from './scenarios/knowledge';
-import { memoryScenario } from './scenarios/memory';
-import { monitoringScenario } from './scenarios/monitoring';
-import { opsScenario } from './scenarios/ops';
-import { restScenario } from './scenarios/rest';
-import { streamsScenario } from './scenarios/streams';
-
-const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<void>> = {
-  rest: restScenario,
-  ops: opsScenario,
-  streams: streamsScenario,
-  memory: memoryScenario,
-  monitoring: monitoringScenario,
-  capacity: capacityScenario,
-  breaker: breakerScenario,
-  knowledge: knowledgeScenario,
-};
+import { SCENARIOS } from './scenarios';
 
 function git(appDir: string, ...args: string[]): string {
   try {
@@ -93,12 +75,12 @@ async function main(): Promise<number> {
     process.stdout.write(
       `  main instance ${ctx.main.url} (pid ${ctx.main.pid}), ${ctx.db.kind} PostgreSQL\n`,
     );
-    for (const name of Object.keys(SCENARIO_RUNNERS) as ScenarioName[]) {
+    for (const { name, run } of SCENARIOS) {
       if (!options.only.has(name)) continue;
       process.stdout.write(`\n== ${name}\n`);
       const t0 = performance.now();
       try {
-        await SCENARIO_RUNNERS[name](ctx);
+        await run(ctx);
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         process.stdout.write(`  FAILED: ${message}\n`);

@@ -10,7 +10,7 @@ import {
   type ServerProcess,
 } from './support/server-process';
 import { cloneTestDatabase } from './support/test-app';
-import { withAdminClient } from './setup/test-database';
+import { withClient } from './support/test-database';
 
 jest.setTimeout(60_000);
 
@@ -42,7 +42,7 @@ describe('The server log (e2e)', () => {
   beforeAll(async () => {
     database = await cloneTestDatabase();
     // Lets a test make an insert fail inside PostgreSQL with the user's text in the row.
-    await withAdminClient(database.url, (client) =>
+    await withClient(database.url, (client) =>
       client.query(
         "ALTER TABLE conversations ADD CONSTRAINT no_canary CHECK (title NOT LIKE '%canary%')",
       ),

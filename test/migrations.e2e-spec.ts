@@ -5,9 +5,9 @@ import { MIGRATIONS } from '../src/database/migrations';
 import {
   ADMIN_URL_VARIABLE,
   uniqueDatabaseName,
-  withAdminClient,
+  withClient,
   withDatabase,
-} from './setup/test-database';
+} from './support/test-database';
 
 describe('Migrations', () => {
   const adminUrl = () => process.env[ADMIN_URL_VARIABLE]!;
@@ -16,7 +16,7 @@ describe('Migrations', () => {
 
   beforeAll(async () => {
     name = uniqueDatabaseName('agent_test_migrations');
-    await withAdminClient(adminUrl(), (client) => client.query(`CREATE DATABASE "${name}"`));
+    await withClient(adminUrl(), (client) => client.query(`CREATE DATABASE "${name}"`));
     dataSource = new DataSource({
       ...buildDataSourceOptions({
         url: withDatabase(adminUrl(), name),
@@ -29,9 +29,7 @@ describe('Migrations', () => {
   });
   afterAll(async () => {
     await dataSource.destroy();
-    await withAdminClient(adminUrl(), (client) =>
-      client.query(`DROP DATABASE "${name}" WITH (FORCE)`),
-    );
+    await withClient(adminUrl(), (client) => client.query(`DROP DATABASE "${name}" WITH (FORCE)`));
   });
 
   const tables = async () =>

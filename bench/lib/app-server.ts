@@ -1,10 +1,10 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { findFreePort } from '../../test/support/free-port';
 import { waitForOk } from './http';
 import {
   captureOutput,
-  freePort,
   monotonicMicros,
   rssBytes,
   spawnWithFileLimit,
@@ -85,7 +85,7 @@ export interface AppStartOptions {
  * same reason) and waits for `/health/ready`.
  */
 export async function startApp(options: AppStartOptions): Promise<ServerInstance> {
-  const port = await freePort();
+  const port = await findFreePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -93,7 +93,7 @@ export async function startApp(options: AppStartOptions): Promise<ServerInstance
     PORT: String(port),
     ...options.env,
   };
-  const inspectPort = options.inspect ? await freePort() : undefined;
+  const inspectPort = options.inspect ? await findFreePort() : undefined;
   const nodeArgs = [
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : []),

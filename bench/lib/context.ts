@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { findFreePort } from '../../test/support/free-port';
 import type { Failure, Figure } from '../report';
 import { KNOWLEDGE_SEARCH_TIMEOUT_MS } from './knowledge';
 import { attach, startApp, stopOrphanPostgres, type ServerInstance } from './app-server';
 import { prepareDatabase, type BenchDatabase } from './database';
 import { LoadAgent } from './load-agent';
 import type { BenchOptions } from './options';
-import { freePort, monotonicMicros, spawnWithFileLimit, tsNodeCommand } from './processes';
+import { monotonicMicros, spawnWithFileLimit, tsNodeCommand } from './processes';
 
 // HS256 secret of the bench's instances (32+ characters, as the app requires).
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
@@ -59,8 +60,8 @@ export class BenchContext {
 
   /**
    * Starts an app instance. The settings are the production build's with what the bench needs:
-   * the offline local model with no delay between words, rate limiting off (every request is the
-   * same user), auth on with an HS256 secret (a verified token on every request, as in
+   * the offline local model with no delay between words, rate limiting and per-user limits off
+   * (every request is the same user), auth on with an HS256 secret (a verified token on every request, as in
    * production), logs at `warn` as JSON.
    */
   async startApp(
@@ -82,6 +83,9 @@ export class BenchContext {
         LLM_PROVIDER: 'local',
         LOCAL_MODEL_TOKEN_DELAY_MS: '0',
         RATE_LIMIT_MAX: '0',
+        // Every request is the same user: per-user stream and run limits would measure themselves.
+        STREAM_MAX_PER_USER: '1000000',
+        RUNS_MAX_ACTIVE_PER_USER: '1000000',
         AUTH_JWT_SECRET: SECRET,
         DB_POOL_SIZE: String(this.options.poolSize),
         SHUTDOWN_GRACE_MS: '3000',
@@ -94,8 +98,14 @@ export class BenchContext {
   }
 
   /** Starts the bare node:http baseline (bench/servers/baseline.ts) on the same database. */
-  startBaseline(name: string, tokenDelayMs = 0, inspect = false): Promise<ServerInstance> {
+  startBaseline(
+    name: string,
+    tokenDelayMs = 0,
+    inspect = false,
+    env: Record<string, string> = {},
+  ): Promise<ServerInstance> {
     return this.startServerScript(name, 'servers/baseline.ts', inspect, {
+      ...env,
       DATABASE_URL: this.db.url,
       DB_POOL_SIZE: String(this.options.poolSize),
       AUTH_JWT_SECRET: SECRET,
@@ -107,6 +117,14 @@ export class BenchContext {
     });
   }
 
+  /**
+   * Starts the OpenAI-compatible mock model of bench/servers/mock-openai.ts in a process of its
+   * own; its `url` plus `/v1` is what OPENAI_BASE_URL takes.
+   */
+  startMockOpenAI(name: string): Promise<ServerInstance> {
+    return this.startServerScript(name, 'servers/mock-openai.ts', false, {}, '/v1/models');
+  }
+
   /** Starts the bare NestJS application of bench/servers/nest-floor.ts (no database). */
   startNestFloor(name: string): Promise<ServerInstance> {
     return this.startServerScript(name, 'servers/nest-floor.ts', false, {
@@ -116,16 +134,17 @@ export class BenchContext {
 
   /**
    * Starts a reference server written in TypeScript under bench/ on a free port, with only PATH,
-   * HOME, PORT and `env` in its environment, and waits for its `/health/ready`.
+   * HOME, PORT and `env` in its environment, and waits for `readyPath` to answer 200.
    */
   private async startServerScript(
     name: string,
     file: string,
     inspect: boolean,
     env: Record<string, string>,
+    readyPath = '/health/ready',
   ): Promise<ServerInstance> {
-    const port = await freePort();
-    const inspectPort = inspect ? await freePort() : undefined;
+    const port = await findFreePort();
+    const inspectPort = inspect ? await findFreePort() : undefined;
     const { command, args } = tsNodeCommand(file);
     const nodeArgs = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
     const spawnedAt = monotonicMicros();
@@ -141,7 +160,7 @@ export class BenchContext {
       nofile: NOFILE,
     });
     const instance = await attach(child, name, `http://127.0.0.1:${port}`, spawnedAt, {
-      readyPath: '/health/ready',
+      readyPath,
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 5_000,
       inspectPort,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { freePort } from './processes';
+// The bench and the e2e suite share one way to find a port and to talk to PostgreSQL (test/support).
+import { findFreePort } from '../../test/support/free-port';
+import { uniqueDatabaseName, withClient, withDatabase } from '../../test/support/test-database';
 
 /** Where the bench's PostgreSQL is, and how instances reach it. */
 export interface BenchDatabase {
@@ -30,14 +31,13 @@ const EMBEDDED_DATABASE = 'postgres';
 export async function prepareDatabase(tmpDir: string): Promise<BenchDatabase> {
   const external = process.env.DATABASE_URL;
   if (external) {
-    const name = `agent_bench_${Date.now().toString(36)}_${process.pid}`;
+    const name = uniqueDatabaseName('agent_bench');
     await withClient(external, (c) => c.query(`CREATE DATABASE "${name}"`));
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    const env = { DATABASE_URL: url.toString() };
+    const url = withDatabase(external, name);
+    const env = { DATABASE_URL: url };
     return {
       kind: 'external',
-      url: url.toString(),
+      url,
       ownerEnv: env,
       clientEnv: env,
       dispose: () =>
@@ -46,7 +46,7 @@ export async function prepareDatabase(tmpDir: string): Promise<BenchDatabase> {
         ),
     };
   }
-  const port = await freePort();
+  const port = await findFreePort();
   const dir = join(tmpDir, 'postgres');
   const url = `postgres://${EMBEDDED_CREDENTIALS}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
   return {
@@ -59,26 +59,10 @@ export async function prepareDatabase(tmpDir: string): Promise<BenchDatabase> {
   };
 }
 
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * `VACUUM ANALYZE` of tables of the bench database, as autovacuum does soon after a bulk load: what
  * is measured next runs on settled tables (statistics, visibility map) with no autovacuum meanwhile.
  */
 export async function vacuumAnalyze(url: string, tables: string[]): Promise<void> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    await db.query(`VACUUM ANALYZE ${tables.join(', ')}`);
-  } finally {
-    await db.end();
-  }
+  await withClient(url, (db) => db.query(`VACUUM ANALYZE ${tables.join(', ')}`));
 }

@@ -1,22 +1,16 @@
 import { resolve } from 'node:path';
+import { SCENARIOS } from '../scenarios';
+import type { Mode } from './scenario';
 
-/** How much of everything to run. */
-export type Mode = 'full' | 'quick' | 'smoke';
+export type { Mode } from './scenario';
 
-/** The scenarios, in the order they run; `--only` picks some. */
-export const SCENARIOS = [
-  'rest',
-  'ops',
-  'streams',
-  'memory',
-  'monitoring',
-  'capacity',
-  'breaker',
-  'knowledge',
-] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+type Registered = (typeof SCENARIOS)[number];
+export type ScenarioName = Registered['name'];
+/** Each scenario's sizes for the chosen mode, under its name. */
+type ScenarioSizes = { [S in Registered as S['name']]: S['sizes']['full'] };
+const SCENARIO_NAMES: readonly ScenarioName[] = SCENARIOS.map((s) => s.name);
 
-export interface BenchOptions {
+export type BenchOptions = ScenarioSizes & {
   mode: Mode;
   appDir: string;
   build: 'auto' | 'always' | 'never';
@@ -25,144 +19,20 @@ export interface BenchOptions {
   profile: boolean;
   /** The app's DB_POOL_SIZE, and the baseline's pool size. */
   poolSize: number;
-  rest: { levels: number[]; durationSec: number; warmupSec: number };
-  ops: { durationSec: number; scrapes: number };
-  /** Sequential streams on the delay-0 instance. */
-  streams: { count: number; words: number };
-  memory: { warmup: number; blocks: number; blockSize: number; connections: number };
-  monitoring: { durationSec: number; connections: number };
-  /**
-   * Concurrent streams on an instance with a delay between words and a long message, so that they
-   * stay open until all are; held `holdMs`, then cancelled.
-   */
-  capacity: {
-    levels: number[];
-    /** Delay between words at low stream counts (a fast model: 20 words/s per stream at 50 ms). */
-    minWordDelayMs: number;
-    /**
-     * Cap on the words per second of all streams together: beyond it the delay between words
-     * grows with the stream count (see the capacity scenario for why).
-     */
-    maxWordsPerSecond: number;
-    /** A fixed delay between words instead (`--word-delay`). */
-    fixedWordDelayMs?: number;
-    words: number;
-    holdMs: number;
-    openConcurrency: number;
-  };
-  breaker: { iterations: number };
-  /**
-   * The knowledge base: `documents` uploads of `paragraphs` chunks each (`ingestConcurrency` at a
-   * time), then searches at each of `levels` concurrent clients, per path. A search run is a number
-   * of requests: about `durationSec` worth at the pace measured beforehand, but at least
-   * `minRequests` and `minRounds` per client (an exact search over 10,000 chunks takes seconds).
-   */
-  knowledge: {
-    documents: number;
-    paragraphs: number;
-    ingestConcurrency: number;
-    levels: number[];
-    durationSec: number;
-    warmupSec: number;
-    minRequests: number;
-    minRounds: number;
-  };
+};
+
+function sizesFor(mode: Mode): ScenarioSizes {
+  return Object.fromEntries(SCENARIOS.map((s) => [s.name, s.sizes[mode]])) as ScenarioSizes;
 }
 
-const PRESETS: Record<
-  Mode,
-  Omit<BenchOptions, 'mode' | 'appDir' | 'build' | 'only' | 'profile'>
-> = {
-  full: {
-    poolSize: 10,
-    rest: { levels: [1, 10, 50, 100], durationSec: 10, warmupSec: 3 },
-    ops: { durationSec: 5, scrapes: 200 },
-    streams: { count: 200, words: 60 },
-    memory: { warmup: 2_000, blocks: 10, blockSize: 1_000, connections: 10 },
-    monitoring: { durationSec: 10, connections: 50 },
-    capacity: {
-      levels: [1_000, 5_000],
-      minWordDelayMs: 50,
-      maxWordsPerSecond: 1_000,
-      words: 600,
-      holdMs: 3_000,
-      openConcurrency: 200,
-    },
-    breaker: { iterations: 200_000 },
-    knowledge: {
-      documents: 500,
-      paragraphs: 20,
-      ingestConcurrency: 4,
-      levels: [1, 10],
-      durationSec: 10,
-      warmupSec: 2,
-      minRequests: 10,
-      minRounds: 2,
-    },
-  },
-  quick: {
-    poolSize: 10,
-    rest: { levels: [1, 10, 50, 100], durationSec: 1, warmupSec: 0.5 },
-    ops: { durationSec: 1, scrapes: 50 },
-    streams: { count: 100, words: 60 },
-    memory: { warmup: 500, blocks: 3, blockSize: 1_000, connections: 10 },
-    monitoring: { durationSec: 1.5, connections: 50 },
-    capacity: {
-      levels: [100, 200],
-      minWordDelayMs: 50,
-      maxWordsPerSecond: 1_000,
-      words: 200,
-      holdMs: 500,
-      openConcurrency: 100,
-    },
-    breaker: { iterations: 50_000 },
-    knowledge: {
-      // 1,600 chunks: 10 concurrent exact searches over 2,000 take ~5 s per run on 2 cores.
-      documents: 80,
-      paragraphs: 20,
-      ingestConcurrency: 4,
-      levels: [1, 10],
-      durationSec: 1,
-      warmupSec: 0.5,
-      minRequests: 2,
-      minRounds: 1,
-    },
-  },
-  // Proves the suite works (CI): every scenario, tiny counts, figures printed but meaningless.
-  smoke: {
-    poolSize: 10,
-    rest: { levels: [1, 10], durationSec: 0.5, warmupSec: 0.3 },
-    ops: { durationSec: 0.3, scrapes: 5 },
-    streams: { count: 10, words: 12 },
-    memory: { warmup: 100, blocks: 3, blockSize: 100, connections: 5 },
-    monitoring: { durationSec: 0.5, connections: 10 },
-    capacity: {
-      levels: [30],
-      minWordDelayMs: 20,
-      maxWordsPerSecond: 1_000,
-      words: 100,
-      holdMs: 300,
-      openConcurrency: 30,
-    },
-    breaker: { iterations: 5_000 },
-    knowledge: {
-      documents: 10,
-      paragraphs: 20,
-      ingestConcurrency: 4,
-      levels: [1, 10],
-      durationSec: 0.3,
-      warmupSec: 0.2,
-      minRequests: 2,
-      minRounds: 1,
-    },
-  },
-};
+/** The app's default DB_POOL_SIZE, so that app and baseline get the same pool. */
+const DEFAULT_POOL_SIZE = 10;
 
 const USAGE = `npm run bench -- [options]
 
   --quick            smaller counts and shorter runs (under two minutes)
   --smoke            tiny counts, proves the suite works (CI); figures are not meaningful
-  --only a,b         run only these scenarios: ${SCENARIOS.join(', ')}
+  --only a,b         run only these scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --profile          afterwards, CPU-profile the server under the load of each missed goal
   --build            always run npm run build first (default: only when dist/ is older than src/)
   --no-build         never build
@@ -180,7 +50,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let mode: Mode = 'full';
   let build: BenchOptions['build'] = 'auto';
   let appDir = resolve(__dirname, '..', '..');
-  let only: Set<ScenarioName> = new Set(SCENARIOS);
+  let only: Set<ScenarioName> = new Set(SCENARIO_NAMES);
   let profile = false;
   let poolSize: number | undefined;
   let streamLevels: number[] | undefined;
@@ -223,7 +93,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--only': {
         const names = (args.shift() ?? '').split(',').filter(Boolean);
-        const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+        const unknown = names.filter((n) => !(SCENARIO_NAMES as readonly string[]).includes(n));
         if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${USAGE}`);
         only = new Set(names as ScenarioName[]);
         break;
@@ -237,7 +107,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  const preset = PRESETS[mode];
+  const preset = sizesFor(mode);
   return {
     mode,
     appDir,
@@ -245,7 +115,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only,
     profile,
     ...preset,
-    poolSize: poolSize ?? preset.poolSize,
+    poolSize: poolSize ?? DEFAULT_POOL_SIZE,
     capacity: {
       ...preset.capacity,
       levels: streamLevels ?? preset.capacity.levels,

@@ -1,26 +1,9 @@
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** The folder of the bench sources; children written in TypeScript are started from here. */
 export const BENCH_DIR = join(__dirname, '..');
-
-/** A free TCP port on 127.0.0.1 (bound then released: racy in theory, fine on one machine). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Soft and hard limits on open files, as `sh -c ulimit` reports them. */
 export function fileLimits(): { soft: number; hard: number } {

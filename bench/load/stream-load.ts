@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { SseReader, type SseMessage } from '../../test/support/stream-parsers';
 import { summarize } from '../lib/stats';
 import type {
   CreateConversationsJob,
@@ -79,40 +80,34 @@ interface StreamRecord {
 }
 
 /**
- * Reads the stream's SSE with a minimal parser: only what proves "no loss" (each `id:` carries
- * `<run>:<seq>`; the seqs must run 1, 2, 3… and end with `complete_state`) and the timings.
- * Payloads other than the terminal event are not JSON-parsed: the parser must keep up with
- * thousands of streams in one process without becoming the bottleneck it measures.
+ * Takes one parsed SSE message: what proves "no loss" (each `id:` carries `<run>:<seq>`; the seqs
+ * must run 1, 2, 3… and end with `complete_state`) and the timings. Payloads other than the
+ * terminal event are not JSON-parsed: the reader must keep up with thousands of streams in one
+ * process without becoming the bottleneck it measures.
  */
-function consume(block: string, record: StreamRecord, now: number): void {
+function consume(message: SseMessage, record: StreamRecord, now: number): void {
   // `completed` below means a `complete_state` arrived after an unbroken run of seqs; whether its
   // finish_reason was expected is checked when the stream ends.
-  if (block.startsWith(':') && !block.includes('\nid: ')) {
-    record.connectedAt ??= now;
-    return;
-  }
-  const idLine = /(?:^|\n)id: [^:\n]+:(\d+)\n/.exec(block);
-  const typeLine = /(?:^|\n)event: (\S+)/.exec(block);
-  if (!idLine || !typeLine) return; // a heartbeat comment
   record.connectedAt ??= now;
+  if (message.id === undefined || message.event === undefined) return; // preamble or heartbeat
   record.firstEventAt ??= now;
   record.events += 1;
-  const seq = Number(idLine[1]);
+  const seq = Number(message.id.slice(message.id.lastIndexOf(':') + 1));
   if (seq !== record.nextSeq) record.outcome ??= 'seq_gap';
   record.nextSeq = seq + 1;
-  const type = typeLine[1];
-  if (type === 'message_chunk') {
+  if (message.event === 'message_chunk') {
     record.chunks += 1;
     record.lastChunkAt = now;
-  } else if (type === 'complete_state') {
-    const data = /(?:^|\n)data: (.*)/.exec(block)?.[1] ?? '{}';
-    const state = JSON.parse(data) as { finish_reason?: string; duration_ms?: number };
+  } else if (message.event === 'complete_state') {
+    const state = JSON.parse(message.data ?? '{}') as {
+      finish_reason?: string;
+      duration_ms?: number;
+    };
     record.serverMs = state.duration_ms;
     record.finishReason = state.finish_reason;
     record.outcome ??= 'completed';
-  } else if (type === 'error') {
-    const data = /(?:^|\n)data: (.*)/.exec(block)?.[1] ?? '{}';
-    record.outcome ??= `error_event:${(JSON.parse(data) as { code?: string }).code ?? 'unknown'}`;
+  } else if (message.event === 'error') {
+    record.outcome ??= `error_event:${(JSON.parse(message.data ?? '{}') as { code?: string }).code ?? 'unknown'}`;
   }
 }
 
@@ -154,7 +149,7 @@ export async function runStreamsJob(
     new Promise((resolve) => {
       const record: StreamRecord = { sentAt: performance.now(), chunks: 0, events: 0, nextSeq: 1 };
       records.push(record);
-      let buffer = '';
+      const reader = new SseReader();
       let awaitingHeaders = true;
       let isLive = false;
       let settled = false;
@@ -209,13 +204,7 @@ export async function runStreamsJob(
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             const now = performance.now();
-            buffer += chunk;
-            let end = buffer.indexOf('\n\n');
-            while (end !== -1) {
-              consume(buffer.slice(0, end), record, now);
-              buffer = buffer.slice(end + 2);
-              end = buffer.indexOf('\n\n');
-            }
+            for (const message of reader.push(chunk)) consume(message, record, now);
             if (record.outcome && record.outcome !== 'completed') req.destroy();
           });
           res.on('end', () => finish(record.outcome ?? 'ended_early'));

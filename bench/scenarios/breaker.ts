@@ -1,4 +1,5 @@
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 import { runReportingChild } from '../lib/processes';
 
 /** What bench/scenarios/breaker-micro.ts reports: ns per awaited call. */
@@ -29,7 +30,7 @@ export function runBreakerMicro(
  * Circuit-breaker overhead per call: `execute(async () => 1)` against awaiting the bare function,
  * and the time to turn a call away while the circuit is open.
  */
-export async function breakerScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const r = await runBreakerMicro(ctx.options.appDir, ctx.options.breaker.iterations);
   const us = (ns: number) => ns / 1000;
   ctx.log(`  breaker: ${(r.breaker - r.bare).toFixed(0)} ns overhead per call`);
@@ -59,3 +60,16 @@ export async function breakerScenario(ctx: BenchContext): Promise<void> {
   );
   ctx.details.breaker = r;
 }
+
+/** Its counts and durations per mode (`ctx.options.breaker`). */
+export type BreakerSizes = { iterations: number };
+
+export const breakerScenario = defineScenario<'breaker', BreakerSizes>({
+  name: 'breaker',
+  sizes: {
+    full: { iterations: 200_000 },
+    quick: { iterations: 50_000 },
+    smoke: { iterations: 5_000 },
+  },
+  run,
+});

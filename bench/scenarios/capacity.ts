@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerInstance } from '../lib/app-server';
 import type { BenchContext } from '../lib/context';
-import type { BenchOptions } from '../lib/options';
+import { defineScenario } from '../lib/scenario';
 import { collectAndRead } from '../lib/heap';
 import { fetchJson } from '../lib/http';
 import { InspectorSession } from '../lib/inspector';
@@ -24,7 +24,7 @@ const LOOP_SAMPLING_MS = 10;
  * becomes the machine's token throughput, not how many streams it holds. This level is about
  * holding N streams; the cost of words is measured by the sequential streams.
  */
-export function wordDelayFor(streams: number, options: BenchOptions['capacity']): number {
+export function wordDelayFor(streams: number, options: CapacitySizes): number {
   if (options.fixedWordDelayMs) return options.fixedWordDelayMs;
   return Math.max(options.minWordDelayMs, Math.ceil((streams * 1000) / options.maxWordsPerSecond));
 }
@@ -37,10 +37,10 @@ export const MAX_OPENING_MS = 300_000;
 
 /**
  * The hold instances' settings: the delay between words; a per-call model timeout above the longest
- * answer; and an `llm` breaker that cannot open during the test. The last because cancelled runs
- * used to be counted as model failures (five cancels opened the circuit and every later run ended
- * with `llm_unavailable`, fixed in 73158ba): should that come back, the "llm breaker failures"
- * row shows it and the capacity figures still measure capacity. Exported for the profiler.
+ * answer; and an `llm` breaker that cannot open during the test: should cancelled runs ever count
+ * as model failures, five cancels would open the circuit and every later run end with
+ * `llm_unavailable`; the "llm breaker failures" row shows it and the capacity figures still
+ * measure capacity. Exported for the profiler.
  */
 export const HOLD_ENV = (wordDelayMs: number): Record<string, string> => ({
   LOCAL_MODEL_TOKEN_DELAY_MS: String(wordDelayMs),
@@ -176,7 +176,7 @@ async function measure(
  * timeout. Each stream has its own conversation (one active run per conversation), created
  * beforehand, outside the measurement.
  */
-export async function capacityScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { levels, words, holdMs } = ctx.options.capacity;
   const content = message(words);
   const runs: Array<{
@@ -359,3 +359,54 @@ function addFigures(
     },
   );
 }
+
+/**
+ * Concurrent streams on an instance with a delay between words and a long message, so that they
+ * stay open until all are; held `holdMs`, then cancelled (`ctx.options.capacity`).
+ */
+export interface CapacitySizes {
+  levels: number[];
+  /** Delay between words at low stream counts (a fast model: 20 words/s per stream at 50 ms). */
+  minWordDelayMs: number;
+  /**
+   * Cap on the words per second of all streams together: beyond it the delay between words grows
+   * with the stream count (see {@link wordDelayFor}).
+   */
+  maxWordsPerSecond: number;
+  /** A fixed delay between words instead (`--word-delay`). */
+  fixedWordDelayMs?: number;
+  words: number;
+  holdMs: number;
+  openConcurrency: number;
+}
+
+export const capacityScenario = defineScenario<'capacity', CapacitySizes>({
+  name: 'capacity',
+  sizes: {
+    full: {
+      levels: [1_000, 5_000],
+      minWordDelayMs: 50,
+      maxWordsPerSecond: 1_000,
+      words: 600,
+      holdMs: 3_000,
+      openConcurrency: 200,
+    },
+    quick: {
+      levels: [100, 200],
+      minWordDelayMs: 50,
+      maxWordsPerSecond: 1_000,
+      words: 200,
+      holdMs: 500,
+      openConcurrency: 100,
+    },
+    smoke: {
+      levels: [30],
+      minWordDelayMs: 20,
+      maxWordsPerSecond: 1_000,
+      words: 100,
+      holdMs: 300,
+      openConcurrency: 30,
+    },
+  },
+  run,
+});

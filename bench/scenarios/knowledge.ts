@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { vacuumAnalyze } from '../lib/database';
 import type { ServerInstance } from '../lib/app-server';
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 import { fetchJson } from '../lib/http';
 import {
   corpusQueries,
@@ -266,7 +267,7 @@ function searchFigures(ctx: BenchContext, path: SearchPath, run: PathRun): void 
  *   isolate`), so every search is refused by the breaker and answered by full-text search. Every
  *   answer's `strategy` is checked: one other than the path's counts as an error.
  */
-export async function knowledgeScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { documents, paragraphs, ingestConcurrency, levels, durationSec, warmupSec } =
     ctx.options.knowledge;
   const queries = corpusQueries();
@@ -428,3 +429,58 @@ export async function knowledgeScenario(ctx: BenchContext): Promise<void> {
     await ctx.stop(app);
   }
 }
+
+/**
+ * The knowledge base: `documents` uploads of `paragraphs` chunks each (`ingestConcurrency` at a
+ * time), then searches at each of `levels` concurrent clients, per path. A search run is a number
+ * of requests: about `durationSec` worth at the pace measured beforehand, but at least
+ * `minRequests` and `minRounds` per client (an exact search over 10,000 chunks takes seconds).
+ */
+export interface KnowledgeSizes {
+  documents: number;
+  paragraphs: number;
+  ingestConcurrency: number;
+  levels: number[];
+  durationSec: number;
+  warmupSec: number;
+  minRequests: number;
+  minRounds: number;
+}
+
+export const knowledgeScenario = defineScenario<'knowledge', KnowledgeSizes>({
+  name: 'knowledge',
+  sizes: {
+    full: {
+      documents: 500,
+      paragraphs: 20,
+      ingestConcurrency: 4,
+      levels: [1, 10],
+      durationSec: 10,
+      warmupSec: 2,
+      minRequests: 10,
+      minRounds: 2,
+    },
+    quick: {
+      // Few chunks: ten concurrent exact searches over a couple of thousand take seconds per run.
+      documents: 80,
+      paragraphs: 20,
+      ingestConcurrency: 4,
+      levels: [1, 10],
+      durationSec: 1,
+      warmupSec: 0.5,
+      minRequests: 2,
+      minRounds: 1,
+    },
+    smoke: {
+      documents: 10,
+      paragraphs: 20,
+      ingestConcurrency: 4,
+      levels: [1, 10],
+      durationSec: 0.3,
+      warmupSec: 0.2,
+      minRequests: 2,
+      minRounds: 1,
+    },
+  },
+  run,
+});

@@ -1,4 +1,5 @@
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 import { collectAndRead } from '../lib/heap';
 import { InspectorSession } from '../lib/inspector';
 import { round, slope } from '../lib/stats';
@@ -18,7 +19,7 @@ interface Sample {
  * with the heap collected first ({@link collectAndRead}): growth is the least-squares slope per
  * 1,000 requests over the readings.
  */
-export async function memoryScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { warmup, blocks, blockSize, connections } = ctx.options.memory;
   const baseline = await ctx.baseline();
   const requests: RequestSpec[] = REST_ENDPOINTS.map((e) => e.request);
@@ -128,3 +129,21 @@ export async function memoryScenario(ctx: BenchContext): Promise<void> {
     baseline: rounded(series.baseline),
   };
 }
+
+/** Its counts and durations per mode (`ctx.options.memory`). */
+export type MemorySizes = {
+  warmup: number;
+  blocks: number;
+  blockSize: number;
+  connections: number;
+};
+
+export const memoryScenario = defineScenario<'memory', MemorySizes>({
+  name: 'memory',
+  sizes: {
+    full: { warmup: 2_000, blocks: 10, blockSize: 1_000, connections: 10 },
+    quick: { warmup: 500, blocks: 3, blockSize: 1_000, connections: 10 },
+    smoke: { warmup: 100, blocks: 3, blockSize: 100, connections: 5 },
+  },
+  run,
+});

@@ -1,4 +1,5 @@
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 import { round } from '../lib/stats';
 import type { HttpResult } from '../load/protocol';
 
@@ -11,7 +12,7 @@ import type { HttpResult } from '../load/protocol';
  * middleware and `/metrics` stay on in both (there is no switch for them), so this is the
  * window's overhead; `/metrics` scrape time is measured separately (ops).
  */
-export async function monitoringScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { durationSec, connections } = ctx.options.monitoring;
   const on = await ctx.startApp('monitoring-on', { ENABLE_MONITORING: 'true' });
   const off = await ctx.startApp('monitoring-off', { ENABLE_MONITORING: 'false' });
@@ -75,3 +76,16 @@ export async function monitoringScenario(ctx: BenchContext): Promise<void> {
     await ctx.stop(on);
   }
 }
+
+/** Its counts and durations per mode (`ctx.options.monitoring`). */
+export type MonitoringSizes = { durationSec: number; connections: number };
+
+export const monitoringScenario = defineScenario<'monitoring', MonitoringSizes>({
+  name: 'monitoring',
+  sizes: {
+    full: { durationSec: 10, connections: 50 },
+    quick: { durationSec: 1.5, connections: 50 },
+    smoke: { durationSec: 0.5, connections: 10 },
+  },
+  run,
+});

@@ -1,10 +1,11 @@
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 
 /**
  * What probes and Prometheus cost: `/health` (liveness, no dependency) and `/health/ready` (a
  * database round trip) at one connection, and the time to scrape `/metrics`.
  */
-export async function opsScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { durationSec, scrapes } = ctx.options.ops;
   const baseline = await ctx.baseline();
   const probes: Record<string, unknown> = {};
@@ -54,3 +55,16 @@ export async function opsScenario(ctx: BenchContext): Promise<void> {
   );
   ctx.details.ops = { probes, metricsScrape: scrape, metricsBytes: size };
 }
+
+/** Its counts and durations per mode (`ctx.options.ops`). */
+export type OpsSizes = { durationSec: number; scrapes: number };
+
+export const opsScenario = defineScenario<'ops', OpsSizes>({
+  name: 'ops',
+  sizes: {
+    full: { durationSec: 5, scrapes: 200 },
+    quick: { durationSec: 1, scrapes: 50 },
+    smoke: { durationSec: 0.3, scrapes: 5 },
+  },
+  run,
+});

@@ -1,4 +1,5 @@
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 import { vacuumAnalyze } from '../lib/database';
 import { round } from '../lib/stats';
 import type { HttpResult, RequestSpec } from '../load/protocol';
@@ -35,7 +36,7 @@ function settleConversations(ctx: BenchContext): Promise<void> {
  * each level (so that a change in the machine's load hits both alike). Closed loop: each of the N
  * connections sends its next request when the previous answer arrives.
  */
-export async function restScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { levels, durationSec, warmupSec } = ctx.options.rest;
   const baseline = await ctx.baseline();
   const servers = [ctx.main, baseline];
@@ -151,3 +152,16 @@ export async function restScenario(ctx: BenchContext): Promise<void> {
   );
   ctx.details.rest = { runs, nestFloor: floorResult };
 }
+
+/** Its counts and durations per mode (`ctx.options.rest`). */
+export type RestSizes = { levels: number[]; durationSec: number; warmupSec: number };
+
+export const restScenario = defineScenario<'rest', RestSizes>({
+  name: 'rest',
+  sizes: {
+    full: { levels: [1, 10, 50, 100], durationSec: 10, warmupSec: 3 },
+    quick: { levels: [1, 10, 50, 100], durationSec: 1, warmupSec: 0.5 },
+    smoke: { levels: [1, 10], durationSec: 0.5, warmupSec: 0.3 },
+  },
+  run,
+});

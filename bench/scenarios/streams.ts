@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchContext } from '../lib/context';
+import { defineScenario } from '../lib/scenario';
 import { scrapeMetrics } from '../lib/http';
 import { cpuMillis, runReportingChild } from '../lib/processes';
 import { percentile } from '../lib/stats';
@@ -36,7 +37,7 @@ function serverFirstEventMs(before: Map<string, number>, after: Map<string, numb
  * Streams one after another on the instance with no delay between words: first-event latency and
  * chunk rate. Each stream gets a conversation of its own (a conversation has one active run).
  */
-export async function streamsScenario(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const { count, words } = ctx.options.streams;
   const baseline = await ctx.baseline();
   const content = message(words);
@@ -210,3 +211,16 @@ export function recordLoss(ctx: BenchContext, scenario: string, result: StreamsR
     });
   }
 }
+
+/** Its counts and durations per mode (`ctx.options.streams`). */
+export type StreamsSizes = { count: number; words: number };
+
+export const streamsScenario = defineScenario<'streams', StreamsSizes>({
+  name: 'streams',
+  sizes: {
+    full: { count: 200, words: 60 },
+    quick: { count: 100, words: 60 },
+    smoke: { count: 10, words: 12 },
+  },
+  run,
+});

@@ -13,6 +13,10 @@
  *   (the local model's words: its fixed preamble, then the user's words), then `complete_state`;
  *   with `TOKEN_DELAY_MS` between chunks like `LOCAL_MODEL_TOKEN_DELAY_MS`. A baseline stream
  *   stores nothing: the app's run, message and event rows are part of what the ratio shows.
+ * - With `OPENAI_BASE_URL` (the bench's OpenAI mode): the chunks are the content deltas of a
+ *   streamed Chat Completions request to that server (the bench's mock model), with the user's
+ *   message, read with the tests' SSE reader, one `message_chunk` per delta, as the app's
+ *   OpenAI provider path does; no tokenizer, no history, no agent.
  * - The same knowledge search (`GET /api/v1/knowledge/search?q=&k=`): the query embedded by the
  *   app's own local embedding (`LocalHashEmbeddings`, loaded from the app's build under `APP_DIR`
  *   as the breaker micro-benchmark loads the breaker), then the same exact-cosine SQL in the same
@@ -25,10 +29,14 @@
  * Run by the bench as a child process; configured by the environment only.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { Pool } from 'pg';
+import type * as ConversationSql from '../../src/conversations/conversation.sql';
+import type * as LocalHash from '../../src/knowledge/embeddings/local-hash.embeddings';
+import type * as SearchSql from '../../src/knowledge/search/search-sql';
+import { SseReader } from '../../test/support/stream-parsers';
 
 const PORT = Number(process.env.PORT ?? 0);
 const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10);
@@ -40,6 +48,9 @@ const APP_DIR = process.env.APP_DIR ?? join(__dirname, '..', '..');
 const KNOWLEDGE_STATEMENT_TIMEOUT_MS = Number(process.env.KNOWLEDGE_STATEMENT_TIMEOUT_MS ?? 2_000);
 /** The local model's fixed preamble (src/agent/models/local-reply.planner.ts). */
 const PREAMBLE = 'This is the local development model. You said:';
+/** The OpenAI-compatible server to stream from instead of the local words, if any. */
+const OPENAI_BASE_URL = process.env.OPENAI_BASE_URL;
+const modelAgent = new Agent({ keepAlive: true });
 
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
@@ -49,21 +60,22 @@ const pool = new Pool({
   application_name: 'bench-baseline',
 });
 
-/** SQL of the app's build (see the header): the same statements, not copies. */
+/**
+ * A module of the app's build under APP_DIR (see the header: the same statements, not copies),
+ * typed by this checkout's sources.
+ */
 function appModule<T>(...path: string[]): T {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(join(APP_DIR, 'dist', ...path)) as T;
 }
-const { INSERT_CONVERSATION, LIST_CONVERSATIONS, LIST_CONVERSATIONS_AFTER } = appModule<{
-  INSERT_CONVERSATION: string;
-  LIST_CONVERSATIONS: string;
-  LIST_CONVERSATIONS_AFTER: string;
-}>('conversations', 'conversation.sql.js');
-const { EXACT_SEARCH_SQL, KEYWORD_SEARCH_SQL, pgvectorSearchSql } = appModule<{
-  EXACT_SEARCH_SQL: string;
-  KEYWORD_SEARCH_SQL: string;
-  pgvectorSearchSql: (n: number) => string;
-}>('knowledge', 'search', 'search-sql.js');
+const { INSERT_CONVERSATION, LIST_CONVERSATIONS, LIST_CONVERSATIONS_AFTER } = appModule<
+  typeof ConversationSql
+>('conversations', 'conversation.sql.js');
+const { EXACT_SEARCH_SQL, KEYWORD_SEARCH_SQL, pgvectorSearchSql } = appModule<typeof SearchSql>(
+  'knowledge',
+  'search',
+  'search-sql.js',
+);
 
 class HttpError extends Error {
   constructor(
@@ -180,16 +192,18 @@ interface SearchRow {
   score: number | string;
 }
 
-let embedder: { embed(text: string): number[] } | undefined;
+let embedder: LocalHash.LocalHashEmbeddings | undefined;
 
 /**
  * The app's local embedding with its default length (384, as the app's when `EMBEDDINGS_DIMENSIONS`
  * is unset), loaded on first use so that the other scenarios' baseline does not load LangChain.
  */
 function embedQuery(text: string): number[] {
-  embedder ??= new (appModule<{
-    LocalHashEmbeddings: new () => { embed(text: string): number[] };
-  }>('knowledge', 'embeddings', 'local-hash.embeddings.js').LocalHashEmbeddings)();
+  embedder ??= new (appModule<typeof LocalHash>(
+    'knowledge',
+    'embeddings',
+    'local-hash.embeddings.js',
+  ).LocalHashEmbeddings)();
   return embedder.embed(text);
 }
 
@@ -243,12 +257,51 @@ async function searchKnowledge(req: IncomingMessage, res: ServerResponse): Promi
 /** Runs in progress by conversation, so that `POST …/cancel` can stop one as the app does. */
 const cancels = new Map<string, () => void>();
 
+/** The content deltas of one streamed Chat Completions answer to `content`. */
+async function* modelDeltas(content: string): AsyncGenerator<string> {
+  const url = new URL(`${OPENAI_BASE_URL}/chat/completions`);
+  const body = JSON.stringify({
+    model: 'gpt-4o-mini',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content }],
+  });
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      agent: modelAgent,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+    });
+    req.on('response', resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  if (res.statusCode !== 200) throw new Error(`model answered ${res.statusCode}`);
+  res.setEncoding('utf8');
+  const reader = new SseReader();
+  for await (const chunk of res as AsyncIterable<string>) {
+    for (const message of reader.push(chunk)) {
+      if (!message.data || message.data === '[DONE]') continue;
+      const parsed = JSON.parse(message.data) as {
+        choices: Array<{ delta?: { content?: string } }>;
+      };
+      const delta = parsed.choices[0]?.delta?.content;
+      if (delta) yield delta;
+    }
+  }
+}
+
+/** The local model's words: its preamble, then the user's words. */
+function localWords(content: string): string[] {
+  const text = `${PREAMBLE} ${content.trim().split(/\s+/).filter(Boolean).join(' ')}`;
+  return text.match(/\S+\s*/g) ?? [];
+}
+
 async function stream(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   await userOf(req);
   const body = await readJson(req);
   const content = typeof body.content === 'string' ? body.content : '';
-  const text = `${PREAMBLE} ${content.trim().split(/\s+/).filter(Boolean).join(' ')}`;
-  const words = text.match(/\S+\s*/g) ?? [];
+  const words = OPENAI_BASE_URL ? modelDeltas(content) : localWords(content);
   const runId = randomUUID();
   const started = performance.now();
   res.writeHead(200, {
@@ -273,8 +326,9 @@ async function stream(req: IncomingMessage, res: ServerResponse, id: string): Pr
     wakeUp?.();
   });
   let sent = 0;
-  for (const [i, word] of words.entries()) {
-    if (i > 0 && TOKEN_DELAY_MS > 0) {
+  let text = '';
+  for await (const word of words) {
+    if (sent > 0 && TOKEN_DELAY_MS > 0) {
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
         setTimeout(resolve, TOKEN_DELAY_MS);
@@ -282,13 +336,14 @@ async function stream(req: IncomingMessage, res: ServerResponse, id: string): Pr
     }
     if (res.destroyed || cancelled) break;
     send({ type: 'message_chunk', content: word, tokens: 1 });
+    text += word;
     sent += 1;
   }
   cancels.delete(id);
   if (res.destroyed) return;
   send({
     type: 'complete_state',
-    message: text,
+    message: text.trim(),
     message_id: randomUUID(),
     conversation_id: id,
     total_tokens: sent,

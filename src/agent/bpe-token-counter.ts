@@ -8,7 +8,7 @@ import type { TiktokenBPE } from 'js-tiktoken/lite';
  * Why not js-tiktoken itself: its merge loop rescans every pair of a piece after each merge and
  * builds each pair's key by slicing and joining a byte array, so it is quadratic in the piece, and
  * its pre-tokenizer makes one piece of a whole run of letters, CJK characters, symbols or white
- * space: 32,000 "a" took ~105 s, 1,000 uncommon CJK characters ~40 ms. Here the merges come from a
+ * space, so a long run of one letter takes minutes (docs/PERFORMANCE.md). Here the merges come from a
  * heap of the pairs, keyed by rank then position (the lowest rank first, the leftmost on a tie,
  * which is the order js-tiktoken merges in), and a pair's key is a substring of the piece's
  * bytes held as a Latin-1 string.

@@ -10,12 +10,11 @@ const TOKENS_PER_MESSAGE = 4;
 
 /**
  * Texts longer than {@link EXACT_MAX_CHARS} are estimated: {@link SAMPLE_WINDOWS} windows spread
- * over the text are counted and their tokens per character scaled to the whole length. Counting
- * costs up to ~2.5 µs of CPU a character (uncommon CJK characters, each a few tokens), so a
- * message of 32,000 would hold the event loop for ~80 ms; the estimate costs the same at any
- * length, ~2 ms at worst. On this repository's docs and code it is within 4% of the exact count
- * (median) and 10% for 9 texts in 10; up to ~30% on Markdown tables, whose long runs of padding
- * the windows cut.
+ * over the text are counted and their tokens per character scaled to the whole length. Exact
+ * counting is linear in the text and costliest on uncommon scripts (a few tokens a character), so
+ * a long message would hold the event loop; the estimate costs the same at any length. It is close
+ * on prose and code, least close on Markdown tables, whose long runs of padding the windows cut
+ * (figures in docs/PERFORMANCE.md, "Figures behind design choices").
  */
 const SAMPLE_WINDOWS = 32;
 const SAMPLE_WINDOW_CHARS = 32;
@@ -28,7 +27,7 @@ let counter: BpeTokenCounter | undefined;
 /**
  * The o200k_base encoding (GPT-4o and later), built from the ranks bundled in js-tiktoken: nothing
  * is downloaded, unlike `@langchain/core`'s own counting, which fetches ranks on first use. Built
- * on first use (about a second) and kept for the life of the process.
+ * on first use (the ranks are large) and kept for the life of the process.
  */
 function getCounter(): BpeTokenCounter {
   counter ??= new BpeTokenCounter(o200kBase);
@@ -37,9 +36,9 @@ function getCounter(): BpeTokenCounter {
 
 /**
  * Counts of short texts: every streamed chunk (`message_chunk.tokens`) is counted, chunks are a
- * word or a few characters and the same ones come back all the time, and byte-pair encoding them
- * one by one was ~9% of a streaming run's CPU in the benchmark's profiles. Bounded: cleared when
- * full rather than kept in LRU order, which costs more than it saves at this size.
+ * word or a few characters and the same ones come back all the time, so encoding each one again
+ * would be CPU spent per token for nothing. Bounded: cleared when full rather than kept in LRU
+ * order, which costs more than it saves at this size.
  */
 const SHORT_TEXT_CHARS = 64;
 const CACHE_ENTRIES = 20_000;

@@ -16,9 +16,9 @@ import {
 import { KNOWLEDGE_EMBEDDINGS } from './knowledge.tokens';
 
 /**
- * Chunks per INSERT. The driver turns every number of an embedding into text one at a time (about
- * 0.3 µs each, synchronously): 1,000 chunks of 384 dimensions held the event loop for over 100 ms,
- * 64 take a few milliseconds, and the loop is free while each statement runs.
+ * Chunks per INSERT. The driver turns every number of an embedding into text one at a time,
+ * synchronously: a whole document's chunks in one statement would hold the event loop, a batch of
+ * this size holds it briefly, and the loop is free while each statement runs.
  */
 const CHUNK_INSERT_BATCH = 64;
 

@@ -1,7 +1,7 @@
 import type { BreakerName } from '../config/env.schema';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { InvalidBreakerSettingsError } from './breaker-settings';
-import { ManualClock } from './testing/manual-clock';
+import { ManualClock } from '../../test/support/manual-clock';
 import { UnknownBreakerError } from './unknown-breaker.error';
 
 const serverError = (): Error => Object.assign(new Error('down'), { status: 500 });

@@ -6,7 +6,7 @@ import { CallTimeoutError } from './call-timeout.error';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import { CircuitOpenError } from './circuit-open.error';
 import type { StateTransition } from './transition-history';
-import { flushPromises, ManualClock } from './testing/manual-clock';
+import { flushPromises, ManualClock } from '../../test/support/manual-clock';
 
 const serverError = (): Error => Object.assign(new Error('upstream 503'), { status: 503 });
 const badRequest = (): Error => Object.assign(new Error('bad request'), { status: 400 });

@@ -1,7 +1,7 @@
 import { MAX_TIMER_DELAY_MS } from './breaker-settings';
 import type { Clock } from './clock';
 import { DeadlineEntry, DeadlineQueue } from './deadline-queue';
-import { ManualClock } from './testing/manual-clock';
+import { ManualClock } from '../../test/support/manual-clock';
 
 class Entry extends DeadlineEntry {
   constructor(readonly label: string) {

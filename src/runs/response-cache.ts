@@ -70,7 +70,7 @@ function cacheKey(scope: AnswerScope, question: string): string {
  * Case, punctuation and spacing do not make a different question. A long question is keyed by the
  * digest of its normalised text: V8 hashes a string of more than 16,383 characters by its length
  * alone, so long keys of one length would all land in one bucket of the Map and every look-up
- * would compare them (1,000 questions of 32,000 characters: ~8 ms a look-up).
+ * would compare them.
  */
 export function normaliseQuestion(question: string): string {
   const maxKeyChars = 1000;

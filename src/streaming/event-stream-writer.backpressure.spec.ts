@@ -1,9 +1,12 @@
 import type { EventStreamWriter } from './event-stream-writer';
-import { getPaused, getText, readToClose } from './testing/http-test-client';
-import { RawStreamClient } from './testing/raw-stream-client';
-import { chunkOfSize, type TestEvent } from './testing/stream-event-fixtures';
-import { parseNdjson, parseSse } from './testing/stream-parsers';
-import { startWriterTestServer, type WriterTestServer } from './testing/writer-test-server';
+import { getPaused, getText, readToClose } from '../../test/support/streaming/http-test-client';
+import { RawStreamClient } from '../../test/support/streaming/raw-stream-client';
+import { chunkOfSize, type TestEvent } from '../../test/support/streaming/stream-event-fixtures';
+import { parseNdjson, parseSse } from '../../test/support/stream-parsers';
+import {
+  startWriterTestServer,
+  type WriterTestServer,
+} from '../../test/support/streaming/writer-test-server';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

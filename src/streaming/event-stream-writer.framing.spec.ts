@@ -1,16 +1,16 @@
 import express from 'express';
 import { EventStreamWriter } from './event-stream-writer';
 import { negotiateStreamFormat } from './stream-format';
-import { getText } from './testing/http-test-client';
-import { RawStreamClient } from './testing/raw-stream-client';
-import { sampleRun } from './testing/stream-event-fixtures';
-import { parseNdjson, parseSse, sseEvents } from './testing/stream-parsers';
-import { startTestHttpServer } from './testing/test-http-server';
+import { getText } from '../../test/support/streaming/http-test-client';
+import { RawStreamClient } from '../../test/support/streaming/raw-stream-client';
+import { sampleRun } from '../../test/support/streaming/stream-event-fixtures';
+import { parseNdjson, parseSse, sseEvents } from '../../test/support/stream-parsers';
+import { startTestHttpServer } from '../../test/support/streaming/test-http-server';
 import {
   startWriterTestServer,
   TEST_WRITER_OPTIONS,
   type WriterTestServer,
-} from './testing/writer-test-server';
+} from '../../test/support/streaming/writer-test-server';
 
 describe('EventStreamWriter framing over a real socket', () => {
   let server: WriterTestServer;

@@ -1,15 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import { EventStreamWriter } from './event-stream-writer';
-import { getPaused, getText, readToClose } from './testing/http-test-client';
-import { RawStreamClient } from './testing/raw-stream-client';
-import { chunkOfSize, sampleRun } from './testing/stream-event-fixtures';
-import { parseNdjson, sseEvents } from './testing/stream-parsers';
-import { deferred, startTestHttpServer, type TestHttpServer } from './testing/test-http-server';
+import { getPaused, getText, readToClose } from '../../test/support/streaming/http-test-client';
+import { RawStreamClient } from '../../test/support/streaming/raw-stream-client';
+import { chunkOfSize, sampleRun } from '../../test/support/streaming/stream-event-fixtures';
+import { parseNdjson, sseEvents } from '../../test/support/stream-parsers';
+import {
+  deferred,
+  startTestHttpServer,
+  type TestHttpServer,
+} from '../../test/support/streaming/test-http-server';
 import {
   startWriterTestServer,
   TEST_WRITER_OPTIONS,
   type WriterTestServer,
-} from './testing/writer-test-server';
+} from '../../test/support/streaming/writer-test-server';
 
 describe('EventStreamWriter lifecycle', () => {
   let server: WriterTestServer | undefined;

@@ -1,7 +1,10 @@
-import { RawStreamClient } from './testing/raw-stream-client';
-import { chunkOfSize, sampleRun } from './testing/stream-event-fixtures';
-import { parseNdjson, parseSse, sseEvents } from './testing/stream-parsers';
-import { startWriterTestServer, type WriterTestServer } from './testing/writer-test-server';
+import { RawStreamClient } from '../../test/support/streaming/raw-stream-client';
+import { chunkOfSize, sampleRun } from '../../test/support/streaming/stream-event-fixtures';
+import { parseNdjson, parseSse, sseEvents } from '../../test/support/stream-parsers';
+import {
+  startWriterTestServer,
+  type WriterTestServer,
+} from '../../test/support/streaming/writer-test-server';
 
 const HEARTBEAT_MS = 50;
 

@@ -7,7 +7,7 @@ import {
   heartbeatFor,
   ssePreamble,
 } from './stream-encoding';
-import { fetchEventSourceMessages, parseNdjson, parseSse } from './testing/stream-parsers';
+import { fetchEventSourceMessages, parseNdjson, parseSse } from '../../test/support/stream-parsers';
 
 const event = {
   type: 'message_chunk',

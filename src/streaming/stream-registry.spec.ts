@@ -4,11 +4,15 @@ import { LifecycleService } from '../lifecycle';
 import { EventStreamWriter } from './event-stream-writer';
 import { resolveStreamSettings } from './stream-settings';
 import { StreamRegistry } from './stream-registry';
-import { getPaused, getText, readToClose } from './testing/http-test-client';
-import { RawStreamClient } from './testing/raw-stream-client';
-import { chunkOfSize, sampleRun } from './testing/stream-event-fixtures';
-import { parseNdjson, sseEvents } from './testing/stream-parsers';
-import { deferred, startTestHttpServer, type TestHttpServer } from './testing/test-http-server';
+import { getPaused, getText, readToClose } from '../../test/support/streaming/http-test-client';
+import { RawStreamClient } from '../../test/support/streaming/raw-stream-client';
+import { chunkOfSize, sampleRun } from '../../test/support/streaming/stream-event-fixtures';
+import { parseNdjson, sseEvents } from '../../test/support/stream-parsers';
+import {
+  deferred,
+  startTestHttpServer,
+  type TestHttpServer,
+} from '../../test/support/streaming/test-http-server';
 
 function registryFor(
   maxConnections: number,

@@ -16,10 +16,10 @@ import { negotiateStreamFormat } from './stream-format';
 import { StreamRegistry } from './stream-registry';
 import { STREAM_SETTINGS, type StreamSettings } from './stream-settings';
 import { StreamingModule } from './streaming.module';
-import { getText } from './testing/http-test-client';
-import { RawStreamClient } from './testing/raw-stream-client';
-import { sampleRun } from './testing/stream-event-fixtures';
-import { parseNdjson, sseEvents } from './testing/stream-parsers';
+import { getText } from '../../test/support/streaming/http-test-client';
+import { RawStreamClient } from '../../test/support/streaming/raw-stream-client';
+import { sampleRun } from '../../test/support/streaming/stream-event-fixtures';
+import { parseNdjson, sseEvents } from '../../test/support/stream-parsers';
 
 const opened: EventStreamWriter[] = [];
 const arrivals: ((writer: EventStreamWriter) => void)[] = [];

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../src/database/migrations';
-import { withAdminClient } from '../setup/test-database';
+import { withClient } from '../support/test-database';
 import { findFreePort } from '../support/free-port';
 import { cloneTestDatabase, tokenFor } from '../support/test-app';
 import {
@@ -69,7 +69,7 @@ describe('The production build, with production dependencies only', () => {
       cloneTestDatabase().then(async (cloned) => {
         database = cloned;
         // Emptied, so that the migrations applied at start are the ones compiled into dist/.
-        await withAdminClient(cloned.url, (client) =>
+        await withClient(cloned.url, (client) =>
           client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public'),
         );
       }),
@@ -119,7 +119,7 @@ describe('The production build, with production dependencies only', () => {
     expect(health.status).toBe(200);
     expect(((await health.json()) as { status: string }).status).toBe('ok');
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
-    const applied = await withAdminClient(database!.url, (client) =>
+    const applied = await withClient(database!.url, (client) =>
       client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id'),
     );
     expect(applied.rows.map((row) => row.name)).toEqual(MIGRATIONS.map((m) => m.name));

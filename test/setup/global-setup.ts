@@ -9,9 +9,9 @@ import {
   TEMPLATE_VARIABLE,
   assertTestDatabaseName,
   uniqueDatabaseName,
-  withAdminClient,
+  withClient,
   withDatabase,
-} from './test-database';
+} from '../support/test-database';
 import { findFreePort } from '../support/free-port';
 import { buildServer } from '../support/server-process';
 
@@ -39,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
   }
   const template = uniqueDatabaseName('agent_test_tpl');
   assertTestDatabaseName(template);
-  await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE "${template}"`));
+  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE "${template}"`));
 
   const dataSource = new DataSource(
     buildDataSourceOptions({

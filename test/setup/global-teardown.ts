@@ -1,4 +1,4 @@
-import { ADMIN_URL_VARIABLE, TEMPLATE_VARIABLE, withAdminClient } from './test-database';
+import { ADMIN_URL_VARIABLE, TEMPLATE_VARIABLE, withClient } from '../support/test-database';
 
 /** Drops every database this run made (the template and the per-file clones), then the server. */
 export default async function globalTeardown(): Promise<void> {
@@ -6,7 +6,7 @@ export default async function globalTeardown(): Promise<void> {
   const template = process.env[TEMPLATE_VARIABLE];
   if (adminUrl && template) {
     const prefix = template.replace(/^agent_test_tpl_/, '');
-    await withAdminClient(adminUrl, async (client) => {
+    await withClient(adminUrl, async (client) => {
       const { rows } = await client.query<{ datname: string }>(
         `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`,
         [template, `agent_test_f_${prefix}_%`],

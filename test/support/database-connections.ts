@@ -1,4 +1,4 @@
-import { ADMIN_URL_VARIABLE, withAdminClient } from '../setup/test-database';
+import { ADMIN_URL_VARIABLE, withClient } from './test-database';
 
 /**
  * Takes a test database away (no new connections, existing ones terminated) or brings it back,
@@ -6,7 +6,7 @@ import { ADMIN_URL_VARIABLE, withAdminClient } from '../setup/test-database';
  */
 export function allowConnections(databaseUrl: string, allowed: boolean): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
-  return withAdminClient(process.env[ADMIN_URL_VARIABLE]!, async (client) => {
+  return withClient(process.env[ADMIN_URL_VARIABLE]!, async (client) => {
     await client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS ${allowed}`);
     if (!allowed) {
       await client.query(

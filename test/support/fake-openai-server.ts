@@ -35,6 +35,16 @@ export interface FakeResponse {
 /** A scripted answer, or a function that makes one from the request (an answer that reads the history). */
 export type FakeScript = FakeResponse | ((body: FakeChatCompletionsBody) => FakeResponse);
 
+/** Options of {@link FakeOpenAIServer.start}. */
+export interface FakeOpenAIServerOptions {
+  /** Port on 127.0.0.1; default a free one. */
+  port?: number;
+  /** The answer to every request while the queue is empty (default: a 500, so tests fail loudly). */
+  fallback?: FakeScript;
+  /** Keep every request in {@link FakeOpenAIServer.requests} (default true; a benchmark says no). */
+  record?: boolean;
+}
+
 /** A request the server received. */
 export interface FakeRequest {
   method: string;
@@ -102,20 +112,22 @@ export class FakeOpenAIServer {
   /** Every request received, in order. */
   readonly requests: FakeRequest[] = [];
   private readonly queue: FakeScript[] = [];
+  private answered = 0;
 
   private constructor(
     private readonly server: Server,
     /** Base URL to give the client, e.g. `http://127.0.0.1:41234/v1`. */
     readonly baseUrl: string,
+    private readonly options: FakeOpenAIServerOptions,
   ) {}
 
-  /** Starts a server on 127.0.0.1 on a free port. */
-  static async start(): Promise<FakeOpenAIServer> {
+  /** Starts a server on 127.0.0.1 (on a free port unless `options.port`). */
+  static async start(options: FakeOpenAIServerOptions = {}): Promise<FakeOpenAIServer> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const instance = new FakeOpenAIServer(server, `http://127.0.0.1:${port}/v1`);
+    const instance = new FakeOpenAIServer(server, `http://127.0.0.1:${port}/v1`, options);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void instance.handle(req, res);
     });
@@ -156,16 +168,22 @@ export class FakeOpenAIServer {
       body: raw ? (JSON.parse(raw) as FakeChatCompletionsBody) : {},
       closedByClient: false,
     };
-    this.requests.push(recorded);
+    if (this.options.record !== false) this.requests.push(recorded);
     res.on('close', () => {
       if (!res.writableFinished) recorded.closedByClient = true;
     });
 
+    if (recorded.method === 'GET' && recorded.path.endsWith('/models')) {
+      // OpenAI's model list: enough for a readiness probe.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'fake-model', object: 'model' }] }));
+      return;
+    }
     if (recorded.method !== 'POST' || !recorded.path.endsWith('/chat/completions')) {
       this.sendError(res, 404, `FakeOpenAIServer: no route ${recorded.method} ${recorded.path}`);
       return;
     }
-    const next = this.queue.shift();
+    const next = this.queue.shift() ?? this.options.fallback;
     if (!next) {
       this.sendError(res, 500, 'FakeOpenAIServer: no scripted response left');
       return;
@@ -186,7 +204,7 @@ export class FakeOpenAIServer {
     script: FakeResponse,
     res: ServerResponse,
   ): Promise<void> {
-    const id = `chatcmpl-fake-${this.requests.length}`;
+    const id = `chatcmpl-fake-${++this.answered}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? 'fake-model';
     const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
@@ -242,7 +260,7 @@ export class FakeOpenAIServer {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(
       JSON.stringify({
-        id: `chatcmpl-fake-${this.requests.length}`,
+        id: `chatcmpl-fake-${++this.answered}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model ?? 'fake-model',

@@ -1,14 +1,17 @@
 import { createServer } from 'node:net';
 
-/** Asks the OS for a free TCP port on 127.0.0.1. */
+/** A free TCP port on 127.0.0.1 (bound then released: racy in theory, fine on one machine). */
 export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { parseSse } from './stream-parsers';
 
-/** One parsed SSE message. */
-export interface SseMessage {
+/** One SSE message that carries data. */
+export interface SseDataMessage {
   id?: string;
   event?: string;
   data: string;
@@ -14,29 +15,8 @@ export interface StreamResult {
   raw: string;
   /** Parsed event payloads (`data` JSON in SSE, lines in NDJSON), heartbeats excluded. */
   events: Array<Record<string, unknown> & { type: string; seq: number; run_id: string }>;
-  sse: SseMessage[];
+  sse: SseDataMessage[];
   comments: string[];
-}
-
-/** Parses an SSE body into messages and comment lines. */
-export function parseSse(raw: string): { messages: SseMessage[]; comments: string[] } {
-  const messages: SseMessage[] = [];
-  const comments: string[] = [];
-  for (const block of raw.split('\n\n')) {
-    if (!block.trim()) continue;
-    const message: SseMessage = { data: '' };
-    let hasField = false;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) comments.push(line.slice(1).trim());
-      else if (line.startsWith('id: ')) message.id = line.slice(4);
-      else if (line.startsWith('event: ')) message.event = line.slice(7);
-      else if (line.startsWith('data: ')) message.data += line.slice(6);
-      else continue;
-      hasField = true;
-    }
-    if (hasField && message.data) messages.push(message);
-  }
-  return { messages, comments };
 }
 
 /** Options of {@link openStream}. */
@@ -100,7 +80,9 @@ function buildResult(res: IncomingMessage, raw: string): StreamResult {
       comments: [],
     };
   }
-  const { messages, comments } = parseSse(raw);
+  const parsed = parseSse(raw);
+  const messages = parsed.flatMap(({ id, event, data }) => (data ? [{ id, event, data }] : []));
+  const comments = parsed.flatMap(({ comment }) => (comment === undefined ? [] : [comment.trim()]));
   return {
     status: res.statusCode ?? 0,
     headers: res.headers,

@@ -8,9 +8,9 @@ import {
   ADMIN_URL_VARIABLE,
   TEMPLATE_VARIABLE,
   uniqueDatabaseName,
-  withAdminClient,
+  withClient,
   withDatabase,
-} from '../setup/test-database';
+} from './test-database';
 
 /** A running app on a real port, with its own freshly cloned database. */
 export interface TestApp {
@@ -33,7 +33,7 @@ export async function cloneTestDatabase(): Promise<{ url: string; drop(): Promis
   if (!adminUrl || !template) throw new Error('The e2e global setup did not run');
   const runId = template.replace(/^agent_test_tpl_/, '');
   const name = uniqueDatabaseName(`agent_test_f_${runId}`);
-  await withAdminClient(adminUrl, async (client) => {
+  await withClient(adminUrl, async (client) => {
     // Two workers cloning at the same instant can briefly see the template "in use": retry.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -48,7 +48,7 @@ export async function cloneTestDatabase(): Promise<{ url: string; drop(): Promis
   return {
     url: withDatabase(adminUrl, name),
     drop: () =>
-      withAdminClient(adminUrl, (client) =>
+      withClient(adminUrl, (client) =>
         client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
       ).then(() => undefined),
   };

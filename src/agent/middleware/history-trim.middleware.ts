@@ -4,7 +4,7 @@ import { createMiddleware } from 'langchain';
 import { countMessageTokens, countMessagesTokens, countTokens } from '../tokenizer';
 
 /**
- * Counting a message holds the event loop (up to ~5 ms for a long one): after this long, the trim
+ * Counting a message holds the event loop (milliseconds for a long one): after this long, the trim
  * lets other requests run before it goes on.
  */
 const YIELD_AFTER_MS = 10;

@@ -3,8 +3,8 @@ import { Embeddings } from '@langchain/core/embeddings';
 import { hash32, isContentWord, lightStem, trigrams, words } from './text-features';
 
 /**
- * Embedding is synchronous, about 0.1 ms per 1,000 characters: a document of a megabyte would hold
- * the event loop for a tenth of a second, so after this long the other requests get their turn.
+ * Embedding is synchronous and linear in the text: a document of a megabyte would hold the event
+ * loop for long, so after this long the other requests get their turn.
  */
 const YIELD_AFTER_MS = 10;
 

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock';
+import type { Clock, TimerHandle } from '../../src/resilience/clock';
 
 interface ManualTimer {
   readonly id: number;

@@ -1,4 +1,4 @@
-import type { StreamEvent } from '../stream-event';
+import type { StreamEvent } from '../../../src/streaming/stream-event';
 
 /** A contract-shaped event, for tests. */
 export interface TestEvent extends StreamEvent {

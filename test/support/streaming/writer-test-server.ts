@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventStreamWriter, type EventStreamWriterOptions } from '../event-stream-writer';
-import { negotiateStreamFormat } from '../stream-format';
+import {
+  EventStreamWriter,
+  type EventStreamWriterOptions,
+} from '../../../src/streaming/event-stream-writer';
+import { negotiateStreamFormat } from '../../../src/streaming/stream-format';
 import { startTestHttpServer, type TestHttpServer } from './test-http-server';
 
 /** One request served by an `EventStreamWriter`, opened already. */

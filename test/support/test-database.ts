@@ -13,11 +13,8 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Runs `work` with a client on the server's maintenance connection. */
-export async function withAdminClient<T>(
-  url: string,
-  work: (client: Client) => Promise<T>,
-): Promise<T> {
+/** Runs `work` with one client connected to `url`, closed afterwards. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
