@@ -8,7 +8,7 @@ import {
   type AgentRunResult,
 } from '../agent';
 import { MessagesService, type NewMessage } from '../conversations/messages.service';
-import { LlmMetrics } from '../metrics';
+import { LlmMetrics, RunMetrics } from '../metrics';
 import { CircuitBreakerRegistry } from '../resilience';
 import type { LiveRun } from './live-runs.registry';
 import { type AnswerScope, ResponseCache } from './response-cache';
@@ -44,6 +44,7 @@ export class RunExecutor {
     private readonly breakers: CircuitBreakerRegistry,
     private readonly cache: ResponseCache,
     private readonly llmMetrics: LlmMetrics,
+    private readonly runMetrics: RunMetrics,
   ) {}
 
   /** Whether the `llm` circuit is open: runs are answered from the cache or refused. */
@@ -68,6 +69,7 @@ export class RunExecutor {
   /** Runs the agent to the end; never rejects (failures end the run with an event). */
   async execute(context: RunContext): Promise<TerminalRunEvent> {
     const { run } = context;
+    const observed = this.runMetrics.runStarted(context.startedAt);
     let outcome: RunOutcome;
     try {
       outcome = await this.answer(context);
@@ -75,18 +77,18 @@ export class RunExecutor {
       outcome = this.afterFailure(context, error);
     }
     try {
-      return await this.log.end(run.runId, () => this.ending(context, outcome));
+      return observed.ended(await this.log.end(run.runId, () => this.ending(context, outcome)));
     } catch (error) {
       // The database stayed away until shutdown: whichever instance closes the run stores its end.
       this.logger.warn(`Run ${run.runId} ended unstored: ${String(error)}`);
-      return {
+      return observed.ended({
         type: 'error',
         run_id: run.runId,
         seq: 0,
         code: 'storage_unavailable',
         message: 'The answer could not be stored; send the message again.',
         retryable: true,
-      };
+      });
     }
   }
 
