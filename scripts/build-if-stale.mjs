@@ -34,6 +34,11 @@ if (builtAt > changedAt) {
   process.exit(0);
 }
 
+console.log(
+  builtAt === 0
+    ? 'Building dist/ for the first time (nest build; a minute or so on a busy machine)...'
+    : 'Sources changed since the last build: rebuilding dist/ (nest build)...',
+);
 const startedAt = new Date();
 const nest = createRequire(import.meta.url).resolve('@nestjs/cli/bin/nest.js');
 const build = spawnSync(process.execPath, [nest, 'build'], { cwd: ROOT, stdio: 'inherit' });

@@ -1,17 +1,21 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import {
   appConfig,
   type AppConfig,
   ConfigValidationError,
+  llmConfig,
+  type LlmConfig,
   loadAndValidateEnvironment,
 } from './config';
 import { appEnvSchema } from './config/env.schema';
 import { parseEnv } from './config/validate-environment';
 import { LifecycleService } from './lifecycle';
+import { createAppLogger } from './logging/app-logger';
+import { publicUrl } from './common/http/public-url';
 
 // How long closing may run past SHUTDOWN_GRACE_MS before the process exits anyway: inside the 5 s
 // margin the deployment gives (terminationGracePeriodSeconds, stop_grace_period), so the reason is
@@ -25,18 +29,23 @@ async function bootstrap(): Promise<void> {
   loadAndValidateEnvironment();
   // Imported after validation: importing AppModule runs @nestjs/config, which would report a bad
   // value with a stack trace of its own.
+  // Unbuffered: each step of the start is written while it happens (a first start initialises
+  // PostgreSQL, which takes a while), not all at once at the end.
+  const settings = appConfig();
+  const logger = createAppLogger(settings);
+  logger.log(`Starting agent-conversation-server ${settings.version} on Node ${process.version}`);
   const { AppModule } = await import('./app.module');
   const { configureApp } = await import('./app.setup');
+  const { describeModel } = await import('./agent');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bufferLogs: true,
+    logger,
     bodyParser: false,
     // Throw start-up errors to the handler below instead of aborting the process.
     abortOnError: false,
   });
-  const logger = app.get(Logger);
-  app.useLogger(logger);
   configureApp(app);
   const config = app.get<AppConfig>(appConfig.KEY);
+  logger.log(describeModel(app.get<LlmConfig>(llmConfig.KEY)), 'Agent');
 
   // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after
   // closing, so a clean shutdown would look like a crash (exit 143). Draining comes first:
@@ -58,13 +67,15 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(config.port, config.host);
-  logger.log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
+  // Last, one line to click: a wildcard address (0.0.0.0) is not one a browser opens.
+  const url = publicUrl(config.host, config.port);
+  logger.log(`Listening on ${url} (API docs: ${url}/docs)`);
 }
 
 /** Drains, closes the app and exits: 0 when all went well, 1 on an error or past the overrun. */
 function shutDown(
   app: NestExpressApplication,
-  logger: Logger,
+  logger: LoggerService,
   graceMs: number,
   signal: NodeJS.Signals,
 ): void {

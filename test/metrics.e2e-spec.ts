@@ -3,6 +3,7 @@ import request from 'supertest';
 import { LlmMetrics, StreamMetrics } from '../src/metrics';
 import { CircuitBreakerRegistry } from '../src/resilience';
 import { StreamRegistry } from '../src/streaming';
+import { promtoolCheckMetrics } from './support/promtool';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
 /** The value of one series in a Prometheus text answer, or undefined when absent. */
@@ -54,10 +55,64 @@ describe('GET /metrics (e2e), two apps in one process', () => {
   it('both apps scrape, publicly, with process and Node.js default metrics', async () => {
     for (const t of [a, b]) {
       const text = await scrape(t);
-      expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
-      expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
-      expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+      expect(text).toContain('# TYPE agent_server_process_cpu_user_seconds_total counter');
+      expect(text).toContain('# TYPE agent_server_nodejs_heap_size_used_bytes gauge');
+      expect(text).toContain('# TYPE agent_server_http_request_duration_seconds histogram');
     }
+  });
+
+  it('names every series with the METRICS_PREFIX default, agent_server_', async () => {
+    const names = [...(await scrape(a)).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(30);
+    expect(names.filter((name) => !name.startsWith('agent_server_'))).toEqual([]);
+  });
+
+  it('counts runs by outcome, with their duration and tokens, and passes promtool check metrics', async () => {
+    const ask = async (content: string) => {
+      const conversation = await request(a.server)
+        .post('/api/v1/conversations')
+        .set('Authorization', user)
+        .send({})
+        .expect(201);
+      return request(a.server)
+        .post(`/api/v1/conversations/${conversation.body.id}/messages`)
+        .set('Authorization', user)
+        .send({ content })
+        .expect(201);
+    };
+    const finished = (text: string, outcome: string, reason: string) =>
+      sample(text, 'agent_server_runs_finished_total', { outcome, reason }) ?? 0;
+    const before = await scrape(a);
+    await ask('metrics for a run');
+    // With the llm circuit open, the same question is answered from the cache: degraded.
+    await request(a.server)
+      .post('/api/v1/resilience/circuit-breakers/llm/isolate')
+      .set('Authorization', admin)
+      .expect(200);
+    try {
+      await ask('metrics for a run');
+    } finally {
+      await request(a.server)
+        .post('/api/v1/resilience/circuit-breakers/llm/reset')
+        .set('Authorization', admin)
+        .expect(200);
+    }
+
+    const text = await scrape(a);
+    expect(finished(text, 'completed', 'stop')).toBe(finished(before, 'completed', 'stop') + 1);
+    expect(finished(text, 'degraded', 'stop')).toBe(finished(before, 'degraded', 'stop') + 1);
+    expect(
+      sample(text, 'agent_server_run_duration_seconds_count', { outcome: 'completed' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'agent_server_run_tokens_bucket', { direction: 'output', le: '+Inf' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'agent_server_run_tokens_sum', { direction: 'output' })).toBeGreaterThan(0);
+    expect(sample(text, 'agent_server_runs_active')).toBe(0);
+
+    const check = promtoolCheckMetrics(text);
+    expect(check.output).toBe('');
+    expect(check.ok).toBe(true);
   });
 
   it('records requests by route template, counting 404s and 401s, never the raw URL', async () => {
@@ -73,7 +128,7 @@ describe('GET /metrics (e2e), two apps in one process', () => {
 
     const text = await scrape(a);
     const count = (route: string, status: string) =>
-      sample(text, 'http_request_duration_seconds_count', {
+      sample(text, 'agent_server_http_request_duration_seconds_count', {
         method: 'GET',
         route,
         status_code: status,
@@ -86,7 +141,7 @@ describe('GET /metrics (e2e), two apps in one process', () => {
     expect(text).not.toContain(id);
     expect(text).not.toContain('no-such-page');
     expect(
-      sample(text, 'http_request_duration_seconds_bucket', {
+      sample(text, 'agent_server_http_request_duration_seconds_bucket', {
         route: '/api/v1/conversations',
         status_code: '200',
         le: '+Inf',
@@ -98,7 +153,7 @@ describe('GET /metrics (e2e), two apps in one process', () => {
     await request(a.server).get('/api/v1/health/stream').expect(200);
     const text = await scrape(a);
     expect(
-      sample(text, 'http_request_duration_seconds_count', {
+      sample(text, 'agent_server_http_request_duration_seconds_count', {
         route: '/api/v1/health/stream',
         status_code: '200',
       }),
@@ -115,16 +170,22 @@ describe('GET /metrics (e2e), two apps in one process', () => {
     await expect(registry.execute('llm', () => 'never')).rejects.toThrow();
     try {
       const text = await scrape(a);
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'llm' })).toBe(2);
-      expect(sample(text, 'circuit_breaker_state', { breaker: 'tools' })).toBe(0);
+      expect(sample(text, 'agent_server_circuit_breaker_state', { breaker: 'llm' })).toBe(2);
+      expect(sample(text, 'agent_server_circuit_breaker_state', { breaker: 'tools' })).toBe(0);
       expect(
-        sample(text, 'circuit_breaker_calls_total', { breaker: 'tools', outcome: 'success' }),
+        sample(text, 'agent_server_circuit_breaker_calls_total', {
+          breaker: 'tools',
+          outcome: 'success',
+        }),
       ).toBeGreaterThanOrEqual(1);
       expect(
-        sample(text, 'circuit_breaker_calls_total', { breaker: 'llm', outcome: 'rejected' }),
+        sample(text, 'agent_server_circuit_breaker_calls_total', {
+          breaker: 'llm',
+          outcome: 'rejected',
+        }),
       ).toBeGreaterThanOrEqual(1);
       expect(
-        sample(text, 'circuit_breaker_transitions_total', {
+        sample(text, 'agent_server_circuit_breaker_transitions_total', {
           breaker: 'llm',
           from: 'CLOSED',
           to: 'OPEN',
@@ -132,7 +193,9 @@ describe('GET /metrics (e2e), two apps in one process', () => {
       ).toBeGreaterThanOrEqual(1);
 
       // The other app's breaker is closed: its scrape says so.
-      expect(sample(await scrape(b), 'circuit_breaker_state', { breaker: 'llm' })).toBe(0);
+      expect(
+        sample(await scrape(b), 'agent_server_circuit_breaker_state', { breaker: 'llm' }),
+      ).toBe(0);
     } finally {
       await request(a.server)
         .post('/api/v1/resilience/circuit-breakers/llm/reset')
@@ -143,16 +206,20 @@ describe('GET /metrics (e2e), two apps in one process', () => {
   it('exports the database pool of the app that is scraped', async () => {
     await request(a.server).get('/health/ready').expect(200);
     const textA = await scrape(a);
-    expect(sample(textA, 'db_pool_max_connections')).toBe(4);
-    expect(sample(textA, 'db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(1);
-    expect(sample(textA, 'db_pool_connections', { state: 'in_use' })).toBeGreaterThanOrEqual(0);
-    expect(sample(textA, 'db_pool_waiting_clients')).toBe(0);
-    expect(sample(await scrape(b), 'db_pool_max_connections')).toBe(3);
+    expect(sample(textA, 'agent_server_db_pool_max_connections')).toBe(4);
+    expect(
+      sample(textA, 'agent_server_db_pool_connections', { state: 'idle' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(textA, 'agent_server_db_pool_connections', { state: 'in_use' }),
+    ).toBeGreaterThanOrEqual(0);
+    expect(sample(textA, 'agent_server_db_pool_waiting_clients')).toBe(0);
+    expect(sample(await scrape(b), 'agent_server_db_pool_max_connections')).toBe(3);
   });
 
   it('exports stream metrics from StreamMetrics and the stream registry', async () => {
     const before = await scrape(a);
-    const startedBefore = sample(before, 'streams_started_total') ?? 0;
+    const startedBefore = sample(before, 'agent_server_streams_started_total') ?? 0;
 
     const stream = a.app.get(StreamMetrics).streamStarted();
     stream.event('message_chunk');
@@ -166,31 +233,41 @@ describe('GET /metrics (e2e), two apps in one process', () => {
     expect(registry.tryAcquire()).toBeUndefined(); // STREAM_MAX_CONNECTIONS=1: refused
     try {
       const text = await scrape(a);
-      expect(sample(text, 'streams_started_total')).toBe(startedBefore + 1);
+      expect(sample(text, 'agent_server_streams_started_total')).toBe(startedBefore + 1);
       expect(
-        sample(text, 'streams_completed_total', { outcome: 'completed' }),
+        sample(text, 'agent_server_streams_completed_total', { outcome: 'completed' }),
       ).toBeGreaterThanOrEqual(1);
-      expect(sample(text, 'stream_events_total', { type: 'message_chunk' })).toBeGreaterThanOrEqual(
-        2,
+      expect(
+        sample(text, 'agent_server_stream_events_total', { type: 'message_chunk' }),
+      ).toBeGreaterThanOrEqual(2);
+      expect(sample(text, 'agent_server_stream_tokens_total')).toBeGreaterThanOrEqual(7);
+      expect(sample(text, 'agent_server_stream_first_event_seconds_count')).toBeGreaterThanOrEqual(
+        1,
       );
-      expect(sample(text, 'stream_tokens_total')).toBeGreaterThanOrEqual(7);
-      expect(sample(text, 'stream_first_event_seconds_count')).toBeGreaterThanOrEqual(1);
       // Buckets go well past 10 s.
       expect(
-        sample(text, 'stream_first_event_seconds_bucket', { le: '120' }),
+        sample(text, 'agent_server_stream_first_event_seconds_bucket', { le: '120' }),
       ).toBeGreaterThanOrEqual(1);
       expect(
-        sample(text, 'stream_duration_seconds_bucket', { le: '1800', outcome: 'completed' }),
+        sample(text, 'agent_server_stream_duration_seconds_bucket', {
+          le: '1800',
+          outcome: 'completed',
+        }),
       ).toBeGreaterThanOrEqual(1);
-      expect(sample(text, 'streams_active')).toBe(1);
-      expect(sample(text, 'streams_rejected_total')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'agent_server_streams_active')).toBe(1);
+      expect(sample(text, 'agent_server_streams_rejected_total')).toBeGreaterThanOrEqual(1);
     } finally {
       slot?.release();
     }
-    expect(sample(await scrape(a), 'streams_active')).toBe(0);
+    expect(sample(await scrape(a), 'agent_server_streams_active')).toBe(0);
   });
 
   it('exports LLM call durations (buckets to 120 s), tokens by direction and errors by kind', async () => {
+    const labels = { provider: 'local', outcome: 'success' };
+    // Runs of earlier tests made real (fast) calls: compare with the figures before this one.
+    const bucket = (text: string, le: string) =>
+      sample(text, 'agent_server_llm_call_duration_seconds_bucket', { ...labels, le }) ?? 0;
+    const before = await scrape(a);
     const llm = a.app.get(LlmMetrics);
     llm.observeCall(15_000, 'success');
     llm.tokens('input', 12);
@@ -198,22 +275,19 @@ describe('GET /metrics (e2e), two apps in one process', () => {
     llm.error('timeout');
 
     const text = await scrape(a);
-    const labels = { provider: 'local', outcome: 'success' };
-    expect(sample(text, 'llm_call_duration_seconds_bucket', { ...labels, le: '10' })).toBe(0);
+    expect(bucket(text, '10')).toBe(bucket(before, '10'));
+    expect(bucket(text, '20')).toBe(bucket(before, '20') + 1);
     expect(
-      sample(text, 'llm_call_duration_seconds_bucket', { ...labels, le: '20' }),
+      sample(text, 'agent_server_llm_call_duration_seconds_bucket', { ...labels, le: '120' }),
     ).toBeGreaterThanOrEqual(1);
     expect(
-      sample(text, 'llm_call_duration_seconds_bucket', { ...labels, le: '120' }),
-    ).toBeGreaterThanOrEqual(1);
-    expect(
-      sample(text, 'llm_tokens_total', { provider: 'local', direction: 'input' }),
+      sample(text, 'agent_server_llm_tokens_total', { provider: 'local', direction: 'input' }),
     ).toBeGreaterThanOrEqual(12);
     expect(
-      sample(text, 'llm_tokens_total', { provider: 'local', direction: 'output' }),
+      sample(text, 'agent_server_llm_tokens_total', { provider: 'local', direction: 'output' }),
     ).toBeGreaterThanOrEqual(34);
     expect(
-      sample(text, 'llm_errors_total', { provider: 'local', kind: 'timeout' }),
+      sample(text, 'agent_server_llm_errors_total', { provider: 'local', kind: 'timeout' }),
     ).toBeGreaterThanOrEqual(1);
   });
 });
@@ -223,8 +297,23 @@ describe('GET /metrics (e2e), an app booted after others were closed', () => {
     const t = await startTestApp();
     try {
       const text = await scrape(t);
-      expect(text).toContain('process_resident_memory_bytes');
-      expect(text).toContain('http_request_duration_seconds');
+      expect(text).toContain('agent_server_process_resident_memory_bytes');
+      expect(text).toContain('agent_server_http_request_duration_seconds');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('GET /metrics (e2e), METRICS_PREFIX set', () => {
+  it('names the app and process series with the configured prefix', async () => {
+    const t = await startTestApp({ METRICS_PREFIX: 'other_svc' });
+    try {
+      await request(t.server).get('/api/v1/conversations').expect(401);
+      const text = await scrape(t);
+      expect(text).toContain('# TYPE other_svc_process_cpu_user_seconds_total counter');
+      expect(text).toContain('# TYPE other_svc_http_request_duration_seconds histogram');
+      expect(text).toContain('# TYPE other_svc_runs_finished_total counter');
     } finally {
       await t.close();
     }

@@ -211,13 +211,15 @@ describe('LLM failures and the llm circuit (e2e)', () => {
     await ask('count me');
     await ask('fail me');
     const after = (await request(t.server).get('/metrics')).text;
-    const calls = 'llm_call_duration_seconds_count{provider="openai",outcome="success"}';
+    const calls =
+      'agent_server_llm_call_duration_seconds_count{provider="openai",outcome="success"}';
     expect(metric(after, calls)).toBe(metric(before, calls) + 1);
-    const failed = 'llm_call_duration_seconds_count{provider="openai",outcome="error"}';
+    const failed =
+      'agent_server_llm_call_duration_seconds_count{provider="openai",outcome="error"}';
     expect(metric(after, failed)).toBe(metric(before, failed) + 1);
-    const input = 'llm_tokens_total{provider="openai",direction="input"}';
+    const input = 'agent_server_llm_tokens_total{provider="openai",direction="input"}';
     expect(metric(after, input)).toBeGreaterThan(metric(before, input));
-    const errors = 'llm_errors_total{provider="openai",kind="http_5xx"}';
+    const errors = 'agent_server_llm_errors_total{provider="openai",kind="http_5xx"}';
     expect(metric(after, errors)).toBe(metric(before, errors) + 1);
   });
 

@@ -223,16 +223,16 @@ describe('Runs (e2e)', () => {
       const before = (await request(t.server).get('/metrics').expect(200)).text;
       await stream(await newConversation(), 'what is 4 * 4?');
       const after = (await request(t.server).get('/metrics').expect(200)).text;
-      expect(value(after, 'streams_started_total')).toBe(
-        value(before, 'streams_started_total') + 1,
+      expect(value(after, 'agent_server_streams_started_total')).toBe(
+        value(before, 'agent_server_streams_started_total') + 1,
       );
-      expect(value(after, 'stream_first_event_seconds_count')).toBe(
-        value(before, 'stream_first_event_seconds_count') + 1,
+      expect(value(after, 'agent_server_stream_first_event_seconds_count')).toBe(
+        value(before, 'agent_server_stream_first_event_seconds_count') + 1,
       );
-      expect(value(after, 'stream_tokens_total')).toBeGreaterThan(
-        value(before, 'stream_tokens_total'),
+      expect(value(after, 'agent_server_stream_tokens_total')).toBeGreaterThan(
+        value(before, 'agent_server_stream_tokens_total'),
       );
-      expect(after).toMatch(/^streams_completed_total\{outcome="completed"\} \d+/m);
+      expect(after).toMatch(/^agent_server_streams_completed_total\{outcome="completed"\} \d+/m);
     });
 
     it('sends the identical event sequence as NDJSON (Accept header or ?format=ndjson)', async () => {

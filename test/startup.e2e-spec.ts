@@ -18,6 +18,22 @@ import { cloneTestDatabase } from './support/test-app';
 
 jest.setTimeout(120_000);
 
+/**
+ * The info-and-above messages of a server's start, up to its "Listening on" line, after checking
+ * that Nest's per-module and per-route lines are not among them.
+ */
+function startupMessages(server: ServerProcess): string[] {
+  const lines = logLines(server);
+  const end = lines.findIndex((line) => line.msg?.startsWith('Listening on'));
+  expect(end).toBeGreaterThan(0);
+  const atInfo = lines.slice(0, end + 1).filter((line) => line.level >= 30);
+  const chatter = atInfo.filter((line) =>
+    /Mapped \{|dependencies initialized|Nest application/.test(line.msg ?? ''),
+  );
+  expect(chatter).toEqual([]);
+  return atInfo.map((line) => line.msg ?? '');
+}
+
 function portIsOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
@@ -68,12 +84,34 @@ describe('Starting the server process', () => {
       });
       expect(created.status).toBe(201);
       expect(first.output()).toContain('Auth is OFF');
+      const firstStart = startupMessages(first);
+      expect(firstStart).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^Starting agent-conversation-server \d+\.\d+\.\d+/),
+          `DATABASE_URL is not set: starting an embedded PostgreSQL on 127.0.0.1:${pgPort}, data in ${env.EMBEDDED_PG_DIR}`,
+          expect.stringMatching(/^First start: initialising a new PostgreSQL data directory in /),
+          'Embedded PostgreSQL is ready',
+          'Checking database migrations',
+          expect.stringMatching(/^Applied \d+ migration\(s\): Create/),
+          expect.stringMatching(/^Model: "local-echo" \(LLM_PROVIDER=local\).*no API key needed/),
+        ]),
+      );
+      expect(firstStart.at(-1)).toBe(
+        `Listening on http://127.0.0.1:${port} (API docs: http://127.0.0.1:${port}/docs)`,
+      );
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
       expect(await portIsOpen(pgPort)).toBe(false);
 
-      const second = startServerProcess(env);
+      // On every interface this time: the line to click names localhost, not 0.0.0.0.
+      const second = startServerProcess({ ...env, HOST: '0.0.0.0' });
       await waitForOk(`${base}/health`);
+      const secondStart = startupMessages(second);
+      expect(secondStart).toContain('Database schema is up to date');
+      expect(secondStart.join('\n')).not.toMatch(/initialising|0\.0\.0\.0/);
+      expect(secondStart.at(-1)).toBe(
+        `Listening on http://localhost:${port} (API docs: http://localhost:${port}/docs)`,
+      );
       const list = (await (await fetch(`${base}/api/v1/conversations`)).json()) as {
         items: Array<{ title: string }>;
       };
@@ -152,10 +190,15 @@ describe('Starting the server process', () => {
           HOME: parent,
           EMBEDDED_PG_DIR: join(parent, 'pg'),
           EMBEDDED_PG_PORT: String(pgPort),
+          LOG_LEVEL: 'debug',
         },
         user,
       );
       await waitForOk(`${base}/health/ready`);
+      // Nest's route lines are still there for whoever asks for debug.
+      expect(
+        logLines(server).some((line) => line.level === 20 && /^Mapped \{/.test(line.msg ?? '')),
+      ).toBe(true);
       const created = await fetch(`${base}/api/v1/conversations`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -285,8 +328,11 @@ describe('npm start', () => {
   });
   afterAll(() => database.drop());
 
+  let starts = 0;
+
   /** Starts `npm start`; resolves with it and the pid of the server (not npm's) once ready. */
   async function start(): Promise<{ npm: ServerProcess; port: number; serverPid: number }> {
+    starts += 1;
     const port = await findFreePort();
     const npm = startWithNpm({
       PORT: String(port),
@@ -301,6 +347,8 @@ describe('npm start', () => {
         throw new Error(`npm start exited with ${code}:\n${npm.output().slice(-3000)}`);
       }),
     ]);
+    // The checkout did not change since the first start: no second build.
+    if (starts > 1) expect(npm.output()).toContain('dist/ is up to date with the sources');
     const listening = logLines(npm).find((line) => line.msg?.startsWith('Listening on'));
     return { npm, port, serverPid: Number(listening?.pid) };
   }

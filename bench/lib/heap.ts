@@ -6,9 +6,10 @@ const MB = 1024 * 1024;
 
 /**
  * Forces a full garbage collection in the server (through its inspector), then reads its RSS and
- * the heap left in use: from the app's own `/metrics` (`process_resident_memory_bytes`,
- * `nodejs_heap_size_used_bytes`), or for the baseline, which has no metrics, from /proc and
- * `process.memoryUsage()` through the inspector. Between major collections this app's heap swings
+ * the heap left in use: from the app's own `/metrics`
+ * (`agent_server_process_resident_memory_bytes`, `agent_server_nodejs_heap_size_used_bytes`), or
+ * for the baseline, which has no metrics, from /proc and `process.memoryUsage()` through the
+ * inspector. Between major collections this app's heap swings
  * by hundreds of MB (~120 to ~480 MB, one Mark-Compact every ~10,000 requests), far more than the
  * growth or per-stream figures being measured, so a reading without the collection means little.
  */
@@ -21,8 +22,8 @@ export async function collectAndRead(
   if (source === 'metrics') {
     const metrics = await scrapeMetrics(server.url);
     return {
-      rssMb: (metrics.get('process_resident_memory_bytes') ?? NaN) / MB,
-      heapMb: (metrics.get('nodejs_heap_size_used_bytes') ?? NaN) / MB,
+      rssMb: (metrics.get('agent_server_process_resident_memory_bytes') ?? NaN) / MB,
+      heapMb: (metrics.get('agent_server_nodejs_heap_size_used_bytes') ?? NaN) / MB,
     };
   }
   const evaluated = (await session.send('Runtime.evaluate', {

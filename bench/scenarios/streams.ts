@@ -25,11 +25,11 @@ export function message(count: number): string {
 /** Mean server-side time to first event over a period, from the app's own histogram. */
 function serverFirstEventMs(before: Map<string, number>, after: Map<string, number>): number {
   const sum =
-    (after.get('stream_first_event_seconds_sum') ?? 0) -
-    (before.get('stream_first_event_seconds_sum') ?? 0);
+    (after.get('agent_server_stream_first_event_seconds_sum') ?? 0) -
+    (before.get('agent_server_stream_first_event_seconds_sum') ?? 0);
   const count =
-    (after.get('stream_first_event_seconds_count') ?? 0) -
-    (before.get('stream_first_event_seconds_count') ?? 0);
+    (after.get('agent_server_stream_first_event_seconds_count') ?? 0) -
+    (before.get('agent_server_stream_first_event_seconds_count') ?? 0);
   return count > 0 ? (sum / count) * 1000 : NaN;
 }
 
@@ -109,7 +109,7 @@ async function run(ctx: BenchContext): Promise<void> {
     },
     {
       group,
-      name: 'first event: server mean (stream_first_event_seconds)',
+      name: 'first event: server mean (agent_server_stream_first_event_seconds)',
       unit: 'ms',
       measured: serverMean,
       note: 'from the route handler on; excludes parsing, auth and validation',

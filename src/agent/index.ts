@@ -45,3 +45,4 @@ export { LocalChatModel, type LocalChatModelFields } from './models/local-chat-m
 export type { KnowledgeSearchHit, KnowledgeSearchPort } from './tools/knowledge-search.port';
 export { TOOL_NAMES } from './tools/tool-names';
 export { countTokens } from './tokenizer';
+export { describeModel } from './model-description';

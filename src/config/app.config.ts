@@ -28,6 +28,7 @@ export const appConfig = registerAs('app', () => {
     maxMessageChars: env.MAX_MESSAGE_CHARS,
     rateLimit: { ttlMs: env.RATE_LIMIT_TTL_MS, limit: env.RATE_LIMIT_MAX },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    metricsPrefix: env.METRICS_PREFIX,
   };
 });
 

@@ -109,3 +109,27 @@ export function listVar(defaultValue: string[]) {
             .filter((part) => part.length > 0),
     );
 }
+
+/**
+ * The prefix of every metric name (`agent_server_` gives `agent_server_process_cpu_seconds_total`):
+ * letters, digits and underscores, not starting with a digit, ending with `_` (added when
+ * missing); `none` for no prefix; empty counts as the default.
+ */
+export function metricsPrefixVar(defaultValue: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw?.trim() ?? '';
+      if (value === '') return defaultValue;
+      if (value === 'none') return '';
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be letters, digits and underscores, not starting with a digit, or "none"; got "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      return value.endsWith('_') ? value : `${value}_`;
+    });
+}

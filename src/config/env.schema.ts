@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { boolVar, enumVar, intVar, listVar, optionalString, optionalUrl } from './env.helpers';
+import {
+  boolVar,
+  enumVar,
+  intVar,
+  listVar,
+  metricsPrefixVar,
+  optionalString,
+  optionalUrl,
+} from './env.helpers';
 
 /**
  * Every environment variable the service reads, grouped by concern. Each group is parsed into one
@@ -19,6 +27,7 @@ export const appEnvSchema = z.object({
   RATE_LIMIT_MAX: intVar(600, 0, 10_000_000),
   SHUTDOWN_GRACE_MS: intVar(25_000, 0, 600_000),
   WEB_CONCURRENCY: intVar(1, 1, 64),
+  METRICS_PREFIX: metricsPrefixVar('agent_server_'),
 });
 
 export const databaseEnvSchema = z.object({

@@ -70,8 +70,24 @@ describe('config namespaces', () => {
       corsOrigins: ['https://a.test', 'https://b.test'],
       rateLimit: { ttlMs: 60000, limit: 0 },
       shutdownGraceMs: 25000,
+      metricsPrefix: 'agent_server_',
     });
     expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    ['myapp', 'myapp_'],
+    ['my_app_', 'my_app_'],
+    ['none', ''],
+    ['', 'agent_server_'],
+  ])('reads METRICS_PREFIX=%j as %j', (value, prefix) => {
+    process.env = { METRICS_PREFIX: value };
+    expect(appConfig().metricsPrefix).toBe(prefix);
+  });
+
+  it('refuses a METRICS_PREFIX Prometheus would not accept', () => {
+    process.env = { METRICS_PREFIX: '9-lives' };
+    expect(() => appConfig()).toThrow(/METRICS_PREFIX: must be letters, digits and underscores/);
   });
 
   it('picks the auth mode from the variables set', () => {

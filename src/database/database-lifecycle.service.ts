@@ -30,6 +30,7 @@ export class DatabaseLifecycleService implements OnModuleInit, OnApplicationShut
       this.logger.log('DB_MIGRATIONS_RUN=false: not applying migrations at start');
       return;
     }
+    this.logger.log('Checking database migrations');
     const applied = await runMigrationsLocked(this.dataSource);
     this.logger.log(
       applied.length > 0

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { DatabaseConfig } from '../config';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -21,17 +22,30 @@ const logger = new Logger('Database');
  */
 export async function resolveDatabaseLocation(config: DatabaseConfig): Promise<DatabaseLocation> {
   if (config.url) {
+    logger.log(`Using PostgreSQL at ${describeServer(config.url)} (DATABASE_URL)`);
     return { url: config.url, embedded: false, stop: () => Promise.resolve() };
   }
+  const dir = resolve(config.embedded.dir);
   logger.log(
-    `DATABASE_URL is not set: starting an embedded PostgreSQL in ${config.embedded.dir} on port ${config.embedded.port}`,
+    `DATABASE_URL is not set: starting an embedded PostgreSQL on 127.0.0.1:${config.embedded.port}, data in ${dir}`,
   );
   const server = await startEmbeddedPostgres({
-    dir: config.embedded.dir,
+    dir,
     port: config.embedded.port,
     onLog: (line) => logger.debug(line),
     onNotice: (line) => logger.warn(line),
+    onProgress: (line) => logger.log(line),
   });
   logger.log('Embedded PostgreSQL is ready');
   return { url: server.url, embedded: true, stop: () => server.stop() };
+}
+
+/** `host:port/database` of a connection string, without its credentials. */
+function describeServer(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'the configured server';
+  }
 }

@@ -23,6 +23,8 @@ export interface EmbeddedDatabaseOptions {
   onLog?: (line: string) => void;
   /** Receives what the operator should know, e.g. that a server left running was stopped. */
   onNotice?: (line: string) => void;
+  /** Receives what the start is doing, as it does it (e.g. initialising the data directory). */
+  onProgress?: (line: string) => void;
 }
 
 // The password only guards a server bound to 127.0.0.1 with no Unix socket; it is not a secret.
@@ -85,6 +87,9 @@ export async function startEmbeddedPostgres(
   });
 
   if (!existsSync(join(dir, 'PG_VERSION'))) {
+    options.onProgress?.(
+      `First start: initialising a new PostgreSQL data directory in ${dir} (once, a few seconds)`,
+    );
     await server.initialise();
   } else {
     await stopLeftoverPostgres(dir, options.onNotice);

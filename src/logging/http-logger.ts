@@ -19,6 +19,23 @@ function withoutAccessToken<T extends { url?: string }>(request: T): T {
   return request;
 }
 
+const shared = new Map<string, HttpLogger>();
+
+/**
+ * The one HTTP logger of a process per log setting: the process logger made before the app
+ * (see `createAppLogger`) and the app's request logging share it, hence one pretty transport. Apps
+ * booted with other settings in the same process (tests) get their own.
+ */
+export function sharedHttpLogger(config: AppConfig): HttpLogger {
+  const key = `${config.logLevel}|${config.logFormat}|${config.nodeEnv}`;
+  let logger = shared.get(key);
+  if (!logger) {
+    logger = createHttpLogger(config);
+    shared.set(key, logger);
+  }
+  return logger;
+}
+
 /** Levels at which pino-http's access line (written at `info`) is kept. */
 const ACCESS_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
 

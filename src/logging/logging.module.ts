@@ -2,7 +2,7 @@ import { Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { HttpLogger } from 'pino-http';
 import { appConfig } from '../config';
-import { createHttpLogger, HTTP_LOGGER } from './http-logger';
+import { HTTP_LOGGER, sharedHttpLogger } from './http-logger';
 
 /**
  * Structured logs with `nestjs-pino`: JSON in production, pretty in development, the request id on
@@ -16,7 +16,7 @@ import { createHttpLogger, HTTP_LOGGER } from './http-logger';
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      providers: [{ provide: HTTP_LOGGER, inject: [appConfig.KEY], useFactory: createHttpLogger }],
+      providers: [{ provide: HTTP_LOGGER, inject: [appConfig.KEY], useFactory: sharedHttpLogger }],
       inject: [HTTP_LOGGER],
       useFactory: (httpLogger: HttpLogger) => ({
         pinoHttp: { logger: httpLogger.logger },

@@ -8,4 +8,5 @@ export { HttpRequestObservers, type CompletedRequestObserver } from './http-requ
 export { LlmMetrics, type LlmCallOutcome, type TokenDirection } from './llm-metrics.service';
 export { METRIC_NAMES } from './metric-names';
 export { MetricsModule } from './metrics.module';
+export { RunMetrics, type RunObservation } from './run-metrics.service';
 export { StreamMetrics, type StreamObservation } from './stream-metrics.service';

@@ -1,22 +1,43 @@
+import type { FactoryProvider } from '@nestjs/common';
 import {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
+  type PrometheusOptions,
 } from '@willsoto/nestjs-prometheus';
-import type { Provider } from '@nestjs/common';
+import { appConfig, type AppConfig } from '../config';
 import {
   HTTP_BUCKETS_SECONDS,
   LLM_BUCKETS_SECONDS,
   METRIC_NAMES as M,
+  RUN_DURATION_BUCKETS_SECONDS,
+  RUN_TOKEN_BUCKETS,
   STREAM_DURATION_BUCKETS_SECONDS,
 } from './metric-names';
+
+/**
+ * Names the library's metric `METRICS_PREFIX` + name (it joins its prefix with `_`), while the
+ * injection token stays the bare name, so `@InjectMetric(METRIC_NAMES.x)` is the same everywhere.
+ */
+function prefixed(provider: FactoryProvider): FactoryProvider {
+  const create = provider.useFactory as (options: PrometheusOptions, ...rest: unknown[]) => unknown;
+  return {
+    ...provider,
+    inject: [appConfig.KEY, ...(provider.inject ?? [])],
+    useFactory: (config: AppConfig, options: PrometheusOptions | undefined, ...rest: unknown[]) =>
+      create(
+        { ...options, customMetricPrefix: config.metricsPrefix.replace(/_$/, '') || undefined },
+        ...rest,
+      ),
+  };
+}
 
 /**
  * The metrics as Nest providers, injected with `@InjectMetric(name)`. The library creates each in
  * prom-client's global registry or reuses the one already there, so a second app in the same
  * process (e2e suites) shares the series instead of failing on a duplicate registration.
  */
-export const METRIC_PROVIDERS: Provider[] = [
+export const METRIC_PROVIDERS: FactoryProvider[] = [
   makeHistogramProvider({
     name: M.httpRequestDuration,
     help: 'HTTP requests by method, route template and status code (streams excluded).',
@@ -92,4 +113,24 @@ export const METRIC_PROVIDERS: Provider[] = [
     help: 'Queries waiting for a free database connection.',
   }),
   makeGaugeProvider({ name: M.dbPoolMax, help: 'Most connections the database pool opens.' }),
-];
+  makeGaugeProvider({ name: M.runsActive, help: 'Runs executing in this process now.' }),
+  makeCounterProvider({
+    name: M.runsFinished,
+    help:
+      'Runs ended, by outcome (completed, cancelled, degraded, failed) and reason (the ' +
+      'finish_reason of complete_state, or the error code).',
+    labelNames: ['outcome', 'reason'],
+  }),
+  makeHistogramProvider({
+    name: M.runDuration,
+    help: 'Runs from the request to their end, by outcome.',
+    labelNames: ['outcome'],
+    buckets: RUN_DURATION_BUCKETS_SECONDS,
+  }),
+  makeHistogramProvider({
+    name: M.runTokens,
+    help: 'Model tokens of one run that ended with an answer, by direction (input, output).',
+    labelNames: ['direction'],
+    buckets: RUN_TOKEN_BUCKETS,
+  }),
+].map((provider) => prefixed(provider as FactoryProvider));

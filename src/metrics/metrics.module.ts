@@ -10,6 +10,7 @@ import { METRIC_PROVIDERS } from './metric.providers';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { RequestTimingMiddleware } from './request-timing.middleware';
+import { RunMetrics } from './run-metrics.service';
 import { StreamMetrics } from './stream-metrics.service';
 
 /**
@@ -35,9 +36,10 @@ import { StreamMetrics } from './stream-metrics.service';
     LlmMetrics,
     BreakerMetrics,
     DatabasePoolMetrics,
+    RunMetrics,
     MetricsService,
   ],
-  exports: [HttpRequestObservers, StreamMetrics, LlmMetrics, MetricsService],
+  exports: [HttpRequestObservers, StreamMetrics, LlmMetrics, RunMetrics, MetricsService],
 })
 export class MetricsModule implements NestModule, OnModuleInit {
   constructor(

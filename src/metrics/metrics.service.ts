@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { register } from 'prom-client';
+import { appConfig, type AppConfig } from '../config';
 import { BreakerMetrics } from './breaker-metrics.service';
 import { DatabasePoolMetrics } from './database-pool-metrics.service';
 import { registerDefaultMetricsOnce } from './default-metrics';
@@ -12,8 +13,9 @@ export class MetricsService {
     private readonly streams: StreamMetrics,
     private readonly breakers: BreakerMetrics,
     private readonly pool: DatabasePoolMetrics,
+    @Inject(appConfig.KEY) config: AppConfig,
   ) {
-    registerDefaultMetricsOnce();
+    registerDefaultMetricsOnce(config.metricsPrefix);
   }
 
   /** The exposition format's content type. */

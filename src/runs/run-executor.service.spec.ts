@@ -8,7 +8,7 @@ import {
 } from '../agent';
 import type { LlmConfig } from '../config';
 import type { MessagesService, NewMessage } from '../conversations/messages.service';
-import type { LlmMetrics } from '../metrics';
+import type { LlmMetrics, RunMetrics } from '../metrics';
 import { CircuitBreakerRegistry } from '../resilience';
 import { LiveRun } from './live-runs.registry';
 import { ResponseCache } from './response-cache';
@@ -78,6 +78,7 @@ function setup(agent: AgentRunner) {
     responseCacheTtlMs: 60_000,
   } as LlmConfig);
   const metrics = { tokens: jest.fn() };
+  const runMetrics = { runStarted: () => ({ ended: <E>(event: E) => event }) };
   const executor = new RunExecutor(
     agent,
     messages as unknown as MessagesService,
@@ -85,6 +86,7 @@ function setup(agent: AgentRunner) {
     breakers,
     cache,
     metrics as unknown as LlmMetrics,
+    runMetrics as unknown as RunMetrics,
   );
   return { executor, log, stored, breakers, cache };
 }

@@ -9,7 +9,7 @@ import {
   type AgentRunResult,
 } from '../agent';
 import { MessagesService, type NewMessage } from '../conversations/messages.service';
-import { LlmMetrics } from '../metrics';
+import { LlmMetrics, RunMetrics } from '../metrics';
 import { CircuitBreakerRegistry } from '../resilience';
 import type { LiveRun } from './live-runs.registry';
 import { type AnswerScope, ResponseCache } from './response-cache';
@@ -62,6 +62,7 @@ export class RunExecutor {
     private readonly breakers: CircuitBreakerRegistry,
     private readonly cache: ResponseCache,
     private readonly llmMetrics: LlmMetrics,
+    private readonly runMetrics: RunMetrics,
   ) {}
 
   /** Whether the `llm` circuit is open: runs are answered from the cache or refused. */
@@ -89,6 +90,7 @@ export class RunExecutor {
    */
   async execute(context: RunContext): Promise<RunSettlement> {
     const { run } = context;
+    const observed = this.runMetrics.runStarted(context.startedAt);
     let outcome: RunOutcome | PausedOutcome;
     try {
       outcome = await this.answer(context);
@@ -97,12 +99,15 @@ export class RunExecutor {
     }
     if (outcome.kind === 'paused') {
       const paused = await this.pause(context, outcome.result);
-      if (paused) return paused;
+      if (paused) {
+        observed.paused();
+        return paused;
+      }
       // Its events or its pause could not be stored: it ends as any run whose storage failed.
       outcome = { kind: 'error', ...STORAGE_FAILED };
     }
     const settled = outcome;
-    return this.end(run.runId, () => this.ending(context, settled));
+    return observed.ended(await this.end(run.runId, () => this.ending(context, settled)));
   }
 
   /**

@@ -202,3 +202,16 @@ Checks that fail the render with a message instead of producing pods that crash.
 {{- end }}
 {{- $_ := include "agent-server.terminationGracePeriodSeconds" . }}
 {{- end }}
+
+{{/*
+The prefix of every metric name, as the app derives it from METRICS_PREFIX: agent_server_ when
+unset, nothing for "none", a trailing underscore added when missing. Alerts and the dashboard use it.
+*/}}
+{{- define "agent-server.metricsPrefix" -}}
+{{- $v := trim (toString (default "" .Values.config.METRICS_PREFIX)) -}}
+{{- if eq $v "" -}}agent_server_
+{{- else if eq $v "none" -}}
+{{- else if hasSuffix "_" $v -}}{{ $v }}
+{{- else -}}{{ $v }}_
+{{- end -}}
+{{- end }}
