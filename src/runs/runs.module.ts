@@ -34,6 +34,6 @@ import { RunsService } from './runs.service';
     RunStreamResponder,
     RunsService,
   ],
-  exports: [RunsService, LiveRuns],
+  exports: [RunsService, LiveRuns, RunStreamResponder],
 })
 export class RunsModule {}

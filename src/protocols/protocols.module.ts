@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { RunsModule } from '../runs/runs.module';
+import { AiSdkChatController } from './ai-sdk/ai-sdk-chat.controller';
+
+/**
+ * The protocols frontends already speak, each an adapter over the same runs as
+ * `POST /conversations/{id}/stream`: the Vercel AI SDK's UI message stream (`useChat`).
+ */
+@Module({
+  imports: [RunsModule],
+  controllers: [AiSdkChatController],
+})
+export class ProtocolsModule {}
