@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { NodeChat, textOf } from './support/ai-sdk-chat';
 import { createConversation } from './support/conversations';
+import { FakeOpenAIServer } from './support/fake-openai-server';
 import { expectProblem } from './support/problem';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
@@ -262,5 +263,54 @@ describe('AI SDK UI message stream (e2e)', () => {
       .set('Authorization', `Bearer ${token}`);
     expectProblem(badId, 400, 'validation_failed');
     expect(await runsOf(id)).toHaveLength(0);
+  });
+  describe('when the model fails', () => {
+    let fake: FakeOpenAIServer;
+    let failing: TestApp;
+
+    beforeAll(async () => {
+      fake = await FakeOpenAIServer.start();
+      failing = await startTestApp({
+        LLM_PROVIDER: 'openai',
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_API_KEY: 'sk-test',
+        LLM_MODEL: 'gpt-test',
+      });
+    });
+    afterAll(async () => {
+      await failing.close();
+      await fake.close();
+    });
+
+    it("shows the run's error as useChat's error (error chunk), and the chat can go on", async () => {
+      fake.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+      const id = await createConversation(failing.server, token);
+      const errors: Error[] = [];
+      const chat = new NodeChat({
+        id,
+        transport: new DefaultChatTransport({
+          api: `${failing.baseUrl}/api/v1/ai-sdk/chat`,
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+        onError: (error) => errors.push(error),
+      });
+      await chat.sendMessage({ text: 'fail please' });
+      expect(chat.status).toBe('error');
+      const [runEvent] = (
+        await request(failing.server)
+          .get(`/api/v1/conversations/${id}/events`)
+          .set('Authorization', `Bearer ${token}`)
+          .expect(200)
+      ).body.events.filter((event: { type: string }) => event.type === 'error');
+      expect(runEvent).toMatchObject({ code: 'llm_error' });
+      expect(chat.error?.message).toBe(runEvent.message);
+      expect(errors.map((error) => error.message)).toEqual([runEvent.message]);
+
+      fake.reset();
+      fake.enqueue({ steps: [{ text: 'Back again.' }] });
+      await chat.sendMessage({ text: 'and now?' });
+      expect(chat.status).toBe('ready');
+      expect(textOf(chat.messages.at(-1))).toBe('Back again.');
+    });
   });
 });
