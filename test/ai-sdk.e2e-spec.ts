@@ -106,6 +106,37 @@ describe('AI SDK UI message stream (e2e)', () => {
     expect(textOf(answer)).toContain('84');
   });
 
+  it('takes a second turn that sends only the last message (prepareSendMessagesRequest)', async () => {
+    const id = await newConversation();
+    const chat = new NodeChat({
+      id,
+      transport: new DefaultChatTransport({
+        api: api(),
+        headers: { Authorization: `Bearer ${token}` },
+        prepareSendMessagesRequest: ({ id: chatId, messages }) => ({
+          body: { id: chatId, messages: messages.slice(-1) },
+        }),
+      }),
+    });
+    await chat.sendMessage({ text: 'first turn' });
+    await chat.sendMessage({ text: 'second turn' });
+
+    expect(chat.status).toBe('ready');
+    expect(chat.messages.map((message) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
+    const stored = await storedMessages(id);
+    expect(stored.map((message) => message.content)).toEqual([
+      'first turn',
+      textOf(chat.messages[1]),
+      'second turn',
+      textOf(chat.messages[3]),
+    ]);
+  });
+
   it('sends the UI message stream header and the protocol framing, ending with [DONE]', async () => {
     const id = await newConversation();
     const res = await fetch(api(), {
