@@ -48,6 +48,7 @@ export const FOLDER_DEPENDENCIES = {
     'resilience',
     'streaming',
   ],
+  protocols: ['auth', 'common', 'openapi', 'runs'],
   'stream-tokens': ['auth', 'common', 'config', 'conversations', 'database', 'openapi'],
 };
 

@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { ResilienceHttpModule } from './resilience/resilience-http.module';
+import { ProtocolsModule } from './protocols/protocols.module';
 import { RunsModule } from './runs/runs.module';
 import { StreamingModule } from './streaming';
 import { StreamTokensModule } from './stream-tokens/stream-tokens.module';
@@ -38,6 +39,7 @@ import { streamConfig, type StreamConfig } from './config';
       useFactory: (config: StreamConfig) => config,
     }),
     RunsModule,
+    ProtocolsModule,
     StreamTokensModule,
   ],
 })

@@ -10,7 +10,7 @@ import {
   StreamRegistry,
 } from '../streaming';
 import type { JoinedRun } from './run-join';
-import { isTerminal } from './run-event.types';
+import { isTerminal, type RunEvent } from './run-event.types';
 
 /** A run's events to stream to one client. */
 export interface RunStream {
@@ -18,6 +18,15 @@ export interface RunStream {
   readonly events: JoinedRun;
   /** Called when the client leaves before the run's end (the service's disconnect policy). */
   clientGone(): void;
+}
+
+/**
+ * Another protocol's framing of a run's events over SSE (an adapter in `src/protocols/`): headers
+ * it adds, and an encoder made for each stream (it may keep state across the stream's events).
+ */
+export interface StreamProtocol {
+  readonly headers?: Readonly<Record<string, string>>;
+  encoder(): (event: RunEvent) => string;
 }
 
 /** The longest the terminal event waits for a client to take what it was sent before it. */
@@ -42,7 +51,7 @@ export class RunStreamResponder {
 
   /**
    * Admits a stream of `userId`, opens the run with `open` and writes it to `res`. `open` may answer
-   * null: nothing to stream (204).
+   * null: nothing to stream (204). With a `protocol`, the events go out in its framing (SSE).
    * @throws what `open` throws, and 503/429 when the stream is not admitted; nothing is written then
    */
   async respond(
@@ -50,6 +59,7 @@ export class RunStreamResponder {
     res: Response,
     userId: string,
     open: () => Promise<RunStream | null>,
+    protocol?: StreamProtocol,
   ): Promise<void> {
     const slot = this.streams.admit(userId);
     if (typeof slot === 'string') throw refused(slot);
@@ -69,11 +79,16 @@ export class RunStreamResponder {
       res.status(204).end();
       return;
     }
-    const format = negotiateStreamFormat(
-      req.headers.accept,
-      req.query.format as string | undefined,
+    const format = protocol
+      ? 'sse'
+      : negotiateStreamFormat(req.headers.accept, req.query.format as string | undefined);
+    for (const [name, value] of Object.entries(protocol?.headers ?? {})) res.setHeader(name, value);
+    const encode = protocol?.encoder();
+    const writer = slot.open(
+      res,
+      format,
+      encode && { encode: (event) => encode(event as RunEvent) },
     );
-    const writer = slot.open(res, format);
     void writer.closed.then((reason) => {
       observation.completed(reason);
       if (reason === 'client_gone') stream.clientGone();

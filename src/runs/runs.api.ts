@@ -32,14 +32,14 @@ const lastEventId = ApiHeader({
   description: '`<run_id>:<seq>` of the last event the client has.',
   schema: { type: 'string', pattern: '^[0-9a-fA-F-]{36}:\\d{1,10}$' },
 });
-const runActive = ApiConflictResponse({
+export const runActive = ApiConflictResponse({
   description: 'A run is already active in this conversation (`run_active`).',
   headers: RETRY_AFTER_HEADERS,
 });
 const keyReused = ApiUnprocessableEntityResponse({
   description: 'The Idempotency-Key was used for another message.',
 });
-const tooMany = ApiTooManyRequestsResponse({
+export const tooMany = ApiTooManyRequestsResponse({
   description: 'Rate limited, or too many runs or streams of this user (Retry-After).',
   headers: RETRY_AFTER_HEADERS,
 });

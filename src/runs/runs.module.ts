@@ -37,6 +37,6 @@ import { RunsService } from './runs.service';
     RunApprovals,
     RunsService,
   ],
-  exports: [RunsService, LiveRuns],
+  exports: [RunsService, LiveRuns, RunStreamResponder],
 })
 export class RunsModule {}

@@ -144,17 +144,21 @@ export class RunsService {
 
   /**
    * Follows the conversation's latest run after `position` (from its start when the position names
-   * another run), for `GET .../stream`; null when nothing is left to send.
+   * another run), for `GET .../stream`; null when nothing is left to send. `activeOnly`: null
+   * unless the latest run is still running (protocols whose resume means "the stream in progress").
    */
   async resume(
     userId: string,
     conversationId: string,
     position?: StreamEventId,
+    options: { activeOnly?: boolean } = {},
   ): Promise<RunStream | null> {
     await this.conversations.requireOwned(userId, conversationId);
     const run = await this.repository.findLatest(conversationId);
     const after = run && position?.runId === run.id ? position.seq : 0;
-    if (!run || (run.status !== 'running' && after >= run.lastSeq)) return null;
+    if (!run || (run.status !== 'running' && (options.activeOnly || after >= run.lastSeq))) {
+      return null;
+    }
     return { runId: run.id, events: this.log.join(run.id, after), clientGone: () => undefined };
   }
 

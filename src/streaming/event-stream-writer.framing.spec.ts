@@ -76,6 +76,26 @@ describe('EventStreamWriter framing over a real socket', () => {
     expect(writer.lastEventId).toBe(`${events[5]?.run_id}:6`);
   });
 
+  it("writes another protocol's framing with the encode option, skipping events it shows as ''", async () => {
+    await server.close();
+    server = await startWriterTestServer({
+      encode: (event) => (event.type === 'tool_call' ? '' : `data: ${event.type}\n\n`),
+    });
+    const events = sampleRun();
+    const client = RawStreamClient.get(server.port, '/');
+    const { writer } = await server.nextStream();
+
+    for (const event of events) expect(writer.send(event)).toBe(true);
+    await client.waitFor(() => client.ended);
+
+    const shown = events.filter((event) => event.type !== 'tool_call');
+    expect(client.body).toBe(
+      ': connected\nretry: 3000\n' + shown.map((event) => `data: ${event.type}\n\n`).join(''),
+    );
+    await expect(writer.closed).resolves.toBe('completed');
+    expect(writer.stats.eventsWritten).toBe(shown.length);
+  });
+
   it('drops events sent after the terminal event instead of writing past the end', async () => {
     const [first, , , , , terminal] = sampleRun();
     const client = RawStreamClient.get(server.port, '/?format=ndjson');

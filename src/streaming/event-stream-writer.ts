@@ -16,6 +16,12 @@ export interface EventStreamWriterOptions extends Pick<
   readonly retryMs?: number;
   /** How long an ended response may take to reach a stalled client before its socket is destroyed. Default 30 s. */
   readonly endTimeoutMs?: number;
+  /**
+   * Writes each event in another protocol's framing instead of the format's own (SSE only: the
+   * preamble and heartbeats stay SSE comments). May return '' for an event the protocol does not
+   * show; made per stream, so it may keep state.
+   */
+  readonly encode?: (event: StreamEvent) => string;
 }
 
 /** Figures for metrics, updated in place while the stream runs. */
@@ -90,7 +96,7 @@ export class EventStreamWriter {
     this.res = res;
     this.options = options;
     this.format = options.format;
-    this.encode = eventEncoderFor(options.format);
+    this.encode = options.encode ?? eventEncoderFor(options.format);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
@@ -174,6 +180,7 @@ export class EventStreamWriter {
       return this.reason === undefined; // still ending, not dropped for overflow
     }
     const chunk = this.encode(event);
+    if (chunk === '') return true; // an event the protocol of `options.encode` does not show
     const bytes = Buffer.byteLength(chunk);
     if (!this.fits(bytes)) {
       void this.close('overflow');
