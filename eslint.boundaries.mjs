@@ -47,8 +47,10 @@ export const FOLDER_DEPENDENCIES = {
     'openapi',
     'resilience',
     'streaming',
+    'webhooks',
   ],
   'stream-tokens': ['auth', 'common', 'config', 'conversations', 'database', 'openapi'],
+  webhooks: ['auth', 'common', 'config', 'database', 'metrics', 'resilience'],
 };
 
 /** Throws if the allowed folder dependencies have a cycle (the lint rule alone would allow one). */

@@ -9,3 +9,8 @@ export { LlmMetrics, type LlmCallOutcome, type TokenDirection } from './llm-metr
 export { METRIC_NAMES } from './metric-names';
 export { MetricsModule } from './metrics.module';
 export { StreamMetrics, type StreamObservation } from './stream-metrics.service';
+export {
+  WebhookMetrics,
+  type WebhookDeliveryOutcome,
+  type WebhookFailureReason,
+} from './webhook-metrics.service';

@@ -21,6 +21,9 @@ export const METRIC_NAMES = {
   dbPoolConnections: 'db_pool_connections',
   dbPoolWaiting: 'db_pool_waiting_clients',
   dbPoolMax: 'db_pool_max_connections',
+  webhookDeliveries: 'webhook_deliveries_total',
+  webhookFailures: 'webhook_delivery_failures_total',
+  webhookQueueDepth: 'webhook_queue_depth',
 } as const;
 
 /** Request latencies: 5 ms to 10 s (streams are not recorded here). */

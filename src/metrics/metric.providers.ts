@@ -92,4 +92,18 @@ export const METRIC_PROVIDERS: Provider[] = [
     help: 'Queries waiting for a free database connection.',
   }),
   makeGaugeProvider({ name: M.dbPoolMax, help: 'Most connections the database pool opens.' }),
+  makeCounterProvider({
+    name: M.webhookDeliveries,
+    help: 'Webhook delivery attempts, by outcome (delivered, retrying, failed: given up).',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: M.webhookFailures,
+    help: 'Failed webhook attempts, by reason (status, network, timeout, refused, circuit_open).',
+    labelNames: ['reason'],
+  }),
+  makeGaugeProvider({
+    name: M.webhookQueueDepth,
+    help: 'Webhook deliveries waiting for an attempt (all instances), as last counted here.',
+  }),
 ];

@@ -11,6 +11,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { RequestTimingMiddleware } from './request-timing.middleware';
 import { StreamMetrics } from './stream-metrics.service';
+import { WebhookMetrics } from './webhook-metrics.service';
 
 /**
  * Prometheus metrics at `GET /metrics`. Global, so any feature can inject {@link StreamMetrics}
@@ -36,8 +37,9 @@ import { StreamMetrics } from './stream-metrics.service';
     BreakerMetrics,
     DatabasePoolMetrics,
     MetricsService,
+    WebhookMetrics,
   ],
-  exports: [HttpRequestObservers, StreamMetrics, LlmMetrics, MetricsService],
+  exports: [HttpRequestObservers, StreamMetrics, LlmMetrics, MetricsService, WebhookMetrics],
 })
 export class MetricsModule implements NestModule, OnModuleInit {
   constructor(

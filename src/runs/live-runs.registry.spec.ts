@@ -13,6 +13,9 @@ const SETTINGS: RunsConfig = {
   startConcurrency: 1,
   startQueueMs: 50,
   abandonedCheckMs: 1000,
+  eventsRetentionMs: 0,
+  eventsRetentionCheckMs: 1000,
+  eventsRetentionBatch: 10,
 };
 
 function makeRegistry(overrides: Partial<RunsConfig> = {}) {

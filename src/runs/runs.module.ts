@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { WebhooksModule } from '../webhooks';
 import { AbandonedRunsSweeper } from './abandoned-runs.sweeper';
+import { BackgroundRunsController } from './background-runs.controller';
+import { BackgroundRunsService } from './background-runs.service';
 import { agentRunnerProvider } from './agent-runner.provider';
 import { LiveRuns } from './live-runs.registry';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
@@ -18,8 +21,12 @@ import { RunsService } from './runs.service';
 
 /** Agent runs: starting, executing, streaming, resuming, cancelling. Exports the service only. */
 @Module({
-  imports: [TypeOrmModule.forFeature([RunEntity, RunEventEntity]), ConversationsModule],
-  controllers: [RunsController],
+  imports: [
+    TypeOrmModule.forFeature([RunEntity, RunEventEntity]),
+    ConversationsModule,
+    WebhooksModule,
+  ],
+  controllers: [RunsController, BackgroundRunsController],
   providers: [
     ResilientAgentHooks,
     ResponseCache,
@@ -33,6 +40,7 @@ import { RunsService } from './runs.service';
     RunExecutor,
     RunStreamResponder,
     RunsService,
+    BackgroundRunsService,
   ],
   exports: [RunsService, LiveRuns],
 })

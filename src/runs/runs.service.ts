@@ -70,6 +70,7 @@ export class RunsService {
     conversationId: string,
     content: string,
     idempotencyKey?: string,
+    options: { webhookUrl?: string } = {},
   ): Promise<StartedRun> {
     const startedAt = Date.now();
     if (content.length > this.app.maxMessageChars) {
@@ -88,6 +89,7 @@ export class RunsService {
         content,
         // Counted once, when stored: every later run reads the count with the history.
         contentTokens: countTokens(content),
+        webhookUrl: options.webhookUrl ?? null,
       };
       let started = await this.insert(run);
       if (started === 'idempotency_key' || (started === 'active_run' && idempotencyKey)) {

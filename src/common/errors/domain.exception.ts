@@ -7,6 +7,8 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   NotFound = 'not_found',
   ConversationNotFound = 'conversation_not_found',
+  RunNotFound = 'run_not_found',
+  ResyncRequired = 'resync_required',
   RouteNotFound = 'route_not_found',
   Conflict = 'conflict',
   IdempotencyKeyReused = 'idempotency_key_reused',
