@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { expectProblem } from './support/problem';
 import { openStream } from './support/stream-client';
+import { waitFor } from './support/wait-for';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 import { TEST_WEBHOOK_SECRET } from './support/webhook-receiver';
 
@@ -8,16 +9,6 @@ jest.setTimeout(60_000);
 
 /** A message whose local-model answer streams for a while (one word per token delay). */
 const LONG = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('Background runs (e2e)', () => {
   let t: TestApp;
@@ -146,11 +137,7 @@ describe('Background runs (e2e)', () => {
       404,
       'conversation_not_found',
     );
-    expectProblem(
-      await getRun(res.headers.location, otherAuth),
-      404,
-      'conversation_not_found',
-    );
+    expectProblem(await getRun(res.headers.location, otherAuth), 404, 'conversation_not_found');
     const unknown = '00000000-0000-4000-8000-000000000000';
     expectProblem(
       await getRun(`/api/v1/conversations/${id}/runs/${unknown}`),

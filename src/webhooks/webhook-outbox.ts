@@ -52,6 +52,9 @@ const LOGGED_ATTEMPT = `(CASE WHEN jsonb_array_length(attempt_log) >= ${ATTEMPT_
     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'status_code', $2::int, 'error', $3::text,
     'duration_ms', $4::int))`;
 
+// Statements that change rows and answer them are written `WITH x AS (UPDATE ...) SELECT ...`:
+// TypeORM answers a bare UPDATE ... RETURNING as [rows, count], a SELECT as the rows.
+
 /**
  * The webhook outbox (`webhook_deliveries`). A run's end adds its notification in the statement
  * that ends it ({@link enqueueRunEnd}); workers on any instance claim due deliveries with `FOR
@@ -108,7 +111,8 @@ export class WebhookOutbox {
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.dataSource.query<ClaimedDelivery[]>(
-      `UPDATE webhook_deliveries d
+      `WITH claimed AS (
+       UPDATE webhook_deliveries d
        SET attempts = d.attempts + 1,
            lease_until = now() + $2::int * interval '1 millisecond',
            next_attempt_at = now() + $2::int * interval '1 millisecond'
@@ -116,7 +120,8 @@ export class WebhookOutbox {
              WHERE status = 'pending' AND next_attempt_at <= now()
              ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
        WHERE d.id = due.id
-       RETURNING d.id, d.url, d.body, d.attempts`,
+       RETURNING d.id, d.url, d.body, d.attempts)
+       SELECT * FROM claimed`,
       [limit, leaseMs],
     );
   }
@@ -142,13 +147,15 @@ export class WebhookOutbox {
     retryInMs: number,
   ): Promise<WebhookDeliveryStatus | undefined> {
     const rows = await this.dataSource.query<Array<{ status: WebhookDeliveryStatus }>>(
-      `UPDATE webhook_deliveries
+      `WITH attempted AS (
+       UPDATE webhook_deliveries
        SET status = CASE WHEN now() + $5::int * interval '1 millisecond' > give_up_at
                          THEN 'failed' ELSE 'pending' END,
            next_attempt_at = now() + $5::int * interval '1 millisecond', lease_until = NULL,
            last_status_code = $2, last_error = left($3, 500), attempt_log = ${LOGGED_ATTEMPT}
        WHERE id = $1 AND status = 'pending'
-       RETURNING status`,
+       RETURNING status)
+       SELECT status FROM attempted`,
       [
         id,
         outcome.statusCode,
@@ -188,11 +195,13 @@ export class WebhookOutbox {
    */
   async redeliver(id: string): Promise<DeliveryRow | undefined> {
     const rows = await this.dataSource.query<DeliveryRow[]>(
-      `UPDATE webhook_deliveries
+      `WITH due AS (
+       UPDATE webhook_deliveries
        SET status = 'pending', next_attempt_at = now(), lease_until = NULL,
            give_up_at = greatest(give_up_at, now() + $2::int * interval '1 millisecond')
        WHERE id = $1
-       RETURNING ${DELIVERY_COLUMNS}`,
+       RETURNING *)
+       SELECT ${DELIVERY_COLUMNS} FROM due`,
       [id, this.config.retryForMs],
     );
     return rows[0];
