@@ -202,6 +202,11 @@ export class RunRepository {
     return { run, terminal: rows[0]?.payload ?? null };
   }
 
+  /** Whether the run is one of the conversation's. */
+  exists(conversationId: string, runId: string): Promise<boolean> {
+    return this.runs.existsBy({ id: runId, conversationId });
+  }
+
   /** The conversation's active run, if any. */
   findActive(conversationId: string): Promise<RunEntity | null> {
     return this.runs.findOneBy({ conversationId, status: 'running' });

@@ -10,6 +10,7 @@ import { LiveRuns } from './live-runs.registry';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
 import { ResponseCache } from './response-cache';
 import { RunEventLog } from './run-event-log';
+import { RunEventsRetention } from './run-events.retention';
 import { RunEventStore } from './run-event.store';
 import { RunExecutor } from './run-executor.service';
 import { RunNotificationsService } from './run-notifications.service';
@@ -37,6 +38,7 @@ import { RunsService } from './runs.service';
     RunEventLog,
     LiveRuns,
     AbandonedRunsSweeper,
+    RunEventsRetention,
     RunExecutor,
     RunStreamResponder,
     RunsService,

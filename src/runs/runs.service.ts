@@ -19,6 +19,8 @@ import { LiveRun, LiveRuns } from './live-runs.registry';
 import { RunEventLog } from './run-event-log';
 import { isTerminal, type TerminalRunEvent } from './run-event.types';
 import { RunExecutor } from './run-executor.service';
+import { resyncFor, resyncStream } from './run-resync';
+import type { RunEntity } from './run.entity';
 import { httpErrorForRun } from './run-http-errors';
 import type { RunStream } from './run-stream.responder';
 import {
@@ -152,6 +154,8 @@ export class RunsService {
   ): Promise<RunStream | null> {
     await this.conversations.requireOwned(userId, conversationId);
     const run = await this.repository.findLatest(conversationId);
+    const resync = await this.resync(conversationId, run, position);
+    if (resync) return { runId: resync.run_id, events: resyncStream(resync), clientGone: () => {} };
     const after = run && position?.runId === run.id ? position.seq : 0;
     if (!run || (run.status !== 'running' && after >= run.lastSeq)) return null;
     return { runId: run.id, events: this.log.join(run.id, after), clientGone: () => undefined };
@@ -213,6 +217,12 @@ export class RunsService {
     return this.database.run(async () => {
       await this.conversations.requireOwned(userId, conversationId);
       const run = await this.repository.findLatest(conversationId);
+      const resync = await this.resync(conversationId, run, position);
+      if (resync) {
+        throw new DomainException(ErrorCode.ResyncRequired, 410, resync.message, {
+          extensions: { run_id: resync.run_id, seq: resync.seq, reason: resync.reason },
+        });
+      }
       if (!run) return { events: [], done: true };
       const after = position?.runId === run.id ? position.seq : 0;
       const page = await this.log.read(run.id, after, EVENTS_PAGE);
@@ -242,6 +252,13 @@ export class RunsService {
     }
     await this.live.cancel(run.id);
     return { run_id: run.id, status: 'cancelling' };
+  }
+
+  /** The `resync_required` event for a client at `position`, if it cannot resume; see {@link resyncFor}. */
+  private resync(conversationId: string, latest: RunEntity | null, position?: StreamEventId) {
+    return resyncFor(latest, position, () =>
+      this.repository.exists(conversationId, position!.runId),
+    );
   }
 
   /** Waits for the run's stored terminal event. */

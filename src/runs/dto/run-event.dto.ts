@@ -4,6 +4,8 @@ import type {
   CompleteStateRunEvent,
   ErrorRunEvent,
   MessageChunkRunEvent,
+  ResyncReason,
+  ResyncRequiredRunEvent,
   RunFinishReason,
   ToolCallRunEvent,
   ToolResultRunEvent,
@@ -84,6 +86,19 @@ export class RunErrorEvent extends RunEventFields implements ErrorRunEvent {
   retry_after_ms?: number;
 }
 
+/**
+ * Sent instead of a replay when the events a client resumes from are gone (retention, or a run it
+ * cannot see): reload the messages, then resume from `<run_id>:<seq>`. Not stored.
+ */
+export class ResyncRequiredEvent implements ResyncRequiredRunEvent {
+  @ApiProperty({ enum: ['resync_required'] }) type!: 'resync_required';
+  @ApiProperty({ format: 'uuid' }) run_id!: string;
+  @ApiProperty({ minimum: 0, description: 'Where to resume from after reloading the messages.' })
+  seq!: number;
+  @ApiProperty({ enum: ['events_expired', 'run_unknown'] }) reason!: ResyncReason;
+  @ApiProperty() message!: string;
+}
+
 /** NDJSON keep-alive line (SSE sends a comment instead); it has no `seq`. */
 export class HeartbeatLine {
   @ApiProperty({ enum: ['heartbeat'] }) type!: 'heartbeat';
@@ -96,6 +111,7 @@ export const RUN_EVENT_MODELS = [
   ToolResultEvent,
   CompleteStateEvent,
   RunErrorEvent,
+  ResyncRequiredEvent,
   RunEventUsage,
   HeartbeatLine,
 ];
@@ -106,6 +122,7 @@ const EVENT_TYPES = {
   tool_result: ToolResultEvent,
   complete_state: CompleteStateEvent,
   error: RunErrorEvent,
+  resync_required: ResyncRequiredEvent,
 };
 
 function union(
