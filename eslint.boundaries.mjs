@@ -47,9 +47,11 @@ export const FOLDER_DEPENDENCIES = {
     'openapi',
     'resilience',
     'streaming',
+    'webhooks',
   ],
   protocols: ['auth', 'common', 'openapi', 'runs'],
   'stream-tokens': ['auth', 'common', 'config', 'conversations', 'database', 'openapi'],
+  webhooks: ['auth', 'common', 'config', 'database', 'metrics', 'resilience'],
 };
 
 /** Throws if the allowed folder dependencies have a cycle (the lint rule alone would allow one). */

@@ -60,6 +60,7 @@ describe('Migrations', () => {
       'messages',
       'run_events',
       'runs',
+      'webhook_deliveries',
     ]);
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);

@@ -9,6 +9,7 @@ import { llmConfig } from './llm.config';
 import { resilienceConfig } from './resilience.config';
 import { runsConfig } from './runs.config';
 import { streamConfig } from './stream.config';
+import { webhooksConfig } from './webhooks.config';
 import { validateEnvironment } from './validate-environment';
 
 /** All typed config namespaces, validated once at start. Global: every module may inject them. */
@@ -28,6 +29,7 @@ import { validateEnvironment } from './validate-environment';
         resilienceConfig,
         healthConfig,
         knowledgeConfig,
+        webhooksConfig,
       ],
     }),
   ],

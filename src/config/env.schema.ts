@@ -90,7 +90,41 @@ export const runsEnvSchema = z.object({
   RUNS_START_QUEUE_MS: intVar(10_000, 0, 600_000),
   RUNS_ABANDONED_CHECK_MS: intVar(2000, 100, 600_000),
   RUNS_APPROVAL_TIMEOUT_MS: intVar(3_600_000, 1000, 30 * 24 * 3_600_000),
+  /** Events of runs that ended longer ago than this are deleted (messages are kept); 0 keeps them. */
+  RUNS_EVENTS_RETENTION_MS: intVar(30 * 86_400_000, 0, 100 * 365 * 86_400_000),
+  RUNS_EVENTS_RETENTION_CHECK_MS: intVar(3_600_000, 100, 86_400_000),
+  /** Runs whose events one retention statement deletes (a short transaction per batch). */
+  RUNS_EVENTS_RETENTION_BATCH: intVar(500, 1, 100_000),
 });
+
+/** The Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 random bytes. */
+const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
+
+/** Webhooks at the end of runs: signing, where they may go, retries, the outbox worker. */
+export const webhooksEnvSchema = z
+  .object({
+    WEBHOOKS_SECRET: optionalString().refine((v) => v === undefined || WEBHOOK_SECRET.test(v), {
+      message: 'must be whsec_ followed by the base64 of 24 to 64 random bytes',
+    }),
+    WEBHOOKS_DEFAULT_URL: optionalUrl(['https:', 'http:']),
+    WEBHOOKS_ALLOW_HTTP: boolVar(false),
+    WEBHOOKS_ALLOW_PRIVATE: boolVar(false),
+    WEBHOOKS_RETRY_FOR_MS: intVar(86_400_000, 1000, 30 * 86_400_000),
+    WEBHOOKS_BACKOFF_BASE_MS: intVar(5000, 10, 3_600_000),
+    WEBHOOKS_BACKOFF_MAX_MS: intVar(3_600_000, 10, 86_400_000),
+    WEBHOOKS_POLL_MS: intVar(1000, 50, 600_000),
+    WEBHOOKS_LEASE_MS: intVar(60_000, 1000, 3_600_000),
+    WEBHOOKS_BATCH: intVar(10, 1, 1000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.WEBHOOKS_DEFAULT_URL !== undefined && env.WEBHOOKS_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOKS_DEFAULT_URL'],
+        message: 'needs WEBHOOKS_SECRET (every webhook is signed)',
+      });
+    }
+  });
 
 /** Health checks, and the built-in monitoring endpoint for operators without Prometheus. */
 export const healthEnvSchema = z.object({
@@ -134,7 +168,7 @@ export const knowledgeEnvSchema = z
   });
 
 /** The breakers the service owns; each reads `CB_<NAME>_*`. */
-export const BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools'] as const;
+export const BREAKER_NAMES = ['llm', 'vector_search', 'database', 'tools', 'webhooks'] as const;
 /** The name of one circuit breaker. */
 export type BreakerName = (typeof BREAKER_NAMES)[number];
 
@@ -167,6 +201,7 @@ export const DEFAULT_CALL_TIMEOUT_MS: Readonly<Record<BreakerName, number>> = Ob
   vector_search: 2_000,
   database: 5_000,
   tools: 10_000,
+  webhooks: 10_000,
 });
 
 function breakerEnvShape(name: BreakerName) {
@@ -202,4 +237,5 @@ export const ENV_SCHEMAS = [
   resilienceEnvSchema,
   healthEnvSchema,
   knowledgeEnvSchema,
+  webhooksEnvSchema,
 ] as const;

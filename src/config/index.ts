@@ -13,6 +13,7 @@ export { llmConfig, type LlmConfig } from './llm.config';
 export { resilienceConfig, type ResilienceConfig } from './resilience.config';
 export { runsConfig, type RunsConfig } from './runs.config';
 export { streamConfig, type StreamConfig } from './stream.config';
+export { webhooksConfig, type WebhooksConfig } from './webhooks.config';
 export {
   BREAKER_DEFAULTS,
   BREAKER_NAMES,

@@ -15,6 +15,10 @@ export const runsConfig = registerAs('runs', () => {
     startQueueMs: env.RUNS_START_QUEUE_MS,
     abandonedCheckMs: env.RUNS_ABANDONED_CHECK_MS,
     approvalTimeoutMs: env.RUNS_APPROVAL_TIMEOUT_MS,
+    /** How long the events of an ended run are kept; 0 keeps them for ever. */
+    eventsRetentionMs: env.RUNS_EVENTS_RETENTION_MS,
+    eventsRetentionCheckMs: env.RUNS_EVENTS_RETENTION_CHECK_MS,
+    eventsRetentionBatch: env.RUNS_EVENTS_RETENTION_BATCH,
   };
 });
 

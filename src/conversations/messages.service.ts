@@ -138,4 +138,12 @@ export class MessagesService {
   ): Promise<MessageEntity | null> {
     return this.messages.findOneBy({ conversationId, ...where });
   }
+
+  /** The latest message of the conversation matching `where` (e.g. a run's last answer). */
+  findLast(
+    conversationId: string,
+    where: { runId?: string; role?: MessageRole },
+  ): Promise<MessageEntity | null> {
+    return this.messages.findOne({ where: { conversationId, ...where }, order: { seq: 'DESC' } });
+  }
 }

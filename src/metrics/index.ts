@@ -10,3 +10,8 @@ export { METRIC_NAMES } from './metric-names';
 export { MetricsModule } from './metrics.module';
 export { RunMetrics, type RunObservation } from './run-metrics.service';
 export { StreamMetrics, type StreamObservation } from './stream-metrics.service';
+export {
+  WebhookMetrics,
+  type WebhookDeliveryOutcome,
+  type WebhookFailureReason,
+} from './webhook-metrics.service';

@@ -27,6 +27,9 @@ export const METRIC_NAMES = {
   runsFinished: 'runs_finished_total',
   runDuration: 'run_duration_seconds',
   runTokens: 'run_tokens',
+  webhookDeliveries: 'webhook_deliveries_total',
+  webhookFailures: 'webhook_delivery_failures_total',
+  webhookQueueDepth: 'webhook_queue_depth',
 } as const;
 
 /** Request latencies: 5 ms to 10 s (streams are not recorded here). */

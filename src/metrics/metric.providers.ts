@@ -133,4 +133,18 @@ export const METRIC_PROVIDERS: FactoryProvider[] = [
     labelNames: ['direction'],
     buckets: RUN_TOKEN_BUCKETS,
   }),
+  makeCounterProvider({
+    name: M.webhookDeliveries,
+    help: 'Webhook delivery attempts, by outcome (delivered, retrying, failed: given up).',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: M.webhookFailures,
+    help: 'Failed webhook attempts, by reason (status, network, timeout, refused, circuit_open).',
+    labelNames: ['reason'],
+  }),
+  makeGaugeProvider({
+    name: M.webhookQueueDepth,
+    help: 'Webhook deliveries waiting for an attempt (all instances), as last counted here.',
+  }),
 ].map((provider) => prefixed(provider as FactoryProvider));

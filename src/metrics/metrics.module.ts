@@ -12,6 +12,7 @@ import { MetricsService } from './metrics.service';
 import { RequestTimingMiddleware } from './request-timing.middleware';
 import { RunMetrics } from './run-metrics.service';
 import { StreamMetrics } from './stream-metrics.service';
+import { WebhookMetrics } from './webhook-metrics.service';
 
 /**
  * Prometheus metrics at `GET /metrics`. Global, so any feature can inject {@link StreamMetrics}
@@ -38,8 +39,16 @@ import { StreamMetrics } from './stream-metrics.service';
     DatabasePoolMetrics,
     RunMetrics,
     MetricsService,
+    WebhookMetrics,
   ],
-  exports: [HttpRequestObservers, StreamMetrics, LlmMetrics, RunMetrics, MetricsService],
+  exports: [
+    HttpRequestObservers,
+    StreamMetrics,
+    LlmMetrics,
+    RunMetrics,
+    MetricsService,
+    WebhookMetrics,
+  ],
 })
 export class MetricsModule implements NestModule, OnModuleInit {
   constructor(

@@ -1,5 +1,5 @@
 import type { BreakerName } from '../config/env.schema';
-import { CircuitBreakerRegistry } from './circuit-breaker.registry';
+import { CircuitBreakerRegistry, MAX_KEYED } from './circuit-breaker.registry';
 import { InvalidBreakerSettingsError } from './breaker-settings';
 import { ManualClock } from '../../test/support/manual-clock';
 import { UnknownBreakerError } from './unknown-breaker.error';
@@ -15,6 +15,7 @@ describe('CircuitBreakerRegistry', () => {
       ['vector_search', 2_000],
       ['database', 5_000],
       ['tools', 10_000],
+      ['webhooks', 10_000],
     ]);
   });
 
@@ -90,7 +91,7 @@ describe('CircuitBreakerRegistry', () => {
     expect(error).toBeInstanceOf(UnknownBreakerError);
     expect(error).toMatchObject({
       breakerName: 'nope',
-      knownNames: ['llm', 'vector_search', 'database', 'tools'],
+      knownNames: ['llm', 'vector_search', 'database', 'tools', 'webhooks'],
     });
     expect(() => registry.reset('nope')).toThrow(UnknownBreakerError);
     expect(() => registry.isolate('nope')).toThrow(UnknownBreakerError);
@@ -102,7 +103,13 @@ describe('CircuitBreakerRegistry', () => {
     await expect(registry.execute('database', () => Promise.resolve('row'))).resolves.toBe('row');
 
     const snapshots = registry.snapshots();
-    expect(snapshots.map((s) => s.name)).toEqual(['llm', 'vector_search', 'database', 'tools']);
+    expect(snapshots.map((s) => s.name)).toEqual([
+      'llm',
+      'vector_search',
+      'database',
+      'tools',
+      'webhooks',
+    ]);
     expect(snapshots[2].metrics.successful_calls).toBe(1);
     expect(snapshots[0].metrics.total_calls).toBe(0);
   });
@@ -123,5 +130,28 @@ describe('CircuitBreakerRegistry', () => {
     expect(reset.history).toEqual([
       expect.objectContaining({ from: 'OPEN', to: 'CLOSED', reason: 'reset by operator' }),
     ]);
+  });
+});
+
+describe('CircuitBreakerRegistry.forKey', () => {
+  it('makes one breaker per key with the base breaker settings, listed with the others', () => {
+    const registry = new CircuitBreakerRegistry({
+      breakers: { webhooks: { failureThreshold: 2 } },
+    });
+    const a = registry.forKey('webhooks', 'a.example');
+    expect(registry.forKey('webhooks', 'a.example')).toBe(a);
+    expect(a.name).toBe('webhooks:a.example');
+    expect(a.settings.failureThreshold).toBe(2);
+    expect(registry.forKey('webhooks', 'b.example')).not.toBe(a);
+    expect(registry.has('webhooks:a.example')).toBe(true);
+    expect(registry.snapshots().map((s) => s.name)).toContain('webhooks:b.example');
+  });
+
+  it('keeps at most MAX_KEYED keyed breakers, dropping the oldest', () => {
+    const registry = new CircuitBreakerRegistry();
+    for (let i = 0; i <= MAX_KEYED; i++) registry.forKey('webhooks', `h${i}`);
+    expect(registry.has('webhooks:h0')).toBe(false);
+    expect(registry.has(`webhooks:h${MAX_KEYED}`)).toBe(true);
+    expect(registry.list()).toHaveLength(5 + MAX_KEYED);
   });
 });

@@ -6,6 +6,9 @@ import type { ErrorClassifier } from './error-classifier';
 import { RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience-settings';
 import { UnknownBreakerError } from './unknown-breaker.error';
 
+/** Most breakers {@link CircuitBreakerRegistry.forKey} keeps at once. */
+export const MAX_KEYED = 1000;
+
 /**
  * Owns every circuit breaker of the process, by name. A singleton: breakers must see every call
  * to their dependency, so they are never request-scoped or created per use.
@@ -13,9 +16,15 @@ import { UnknownBreakerError } from './unknown-breaker.error';
 @Injectable()
 export class CircuitBreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreaker>();
+  /** Breakers made per key (`webhooks:example.com`), at most {@link MAX_KEYED} of them. */
+  private readonly keyed = new Map<string, CircuitBreaker>();
+  private readonly historyLimit?: number;
+  private readonly clock?: ResilienceSettings['clock'];
 
   constructor(@Optional() @Inject(RESILIENCE_SETTINGS) settings: ResilienceSettings | null = null) {
     const { breakers = {}, classifiers = {}, historyLimit, clock } = settings ?? {};
+    this.historyLimit = historyLimit;
+    this.clock = clock;
     const names = new Set<string>([...BREAKER_NAMES, ...Object.keys(breakers)]);
     for (const name of Object.keys(classifiers)) {
       // A classifier for a breaker that does not exist is a typo that would silently do nothing.
@@ -59,7 +68,35 @@ export class CircuitBreakerRegistry {
     return this.breakers.has(name);
   }
 
-  /** Every breaker, standard ones first. */
+  /**
+   * The breaker of one instance of a dependency (one webhook destination host): named
+   * `<name>:<key>`, tuned and counting errors as the breaker `name`, made on first use. Past
+   * {@link MAX_KEYED} keys the least recently made one is dropped (its state with it), so that
+   * destinations chosen by callers cannot grow memory without bound.
+   */
+  forKey(name: BreakerName, key: string): CircuitBreaker {
+    const fullName = `${name}:${key}`;
+    const existing = this.keyed.get(fullName);
+    if (existing) return existing;
+    const base = this.get(name);
+    const breaker = new CircuitBreaker({
+      name: fullName,
+      settings: base.settings,
+      classifyError: base.classifier,
+      historyLimit: this.historyLimit,
+      clock: this.clock,
+    });
+    if (this.keyed.size >= MAX_KEYED) {
+      const oldest = this.keyed.keys().next().value as string;
+      this.keyed.delete(oldest);
+      this.breakers.delete(oldest);
+    }
+    this.keyed.set(fullName, breaker);
+    this.breakers.set(fullName, breaker);
+    return breaker;
+  }
+
+  /** Every breaker, standard ones first, then those made per key. */
   list(): CircuitBreaker[] {
     return [...this.breakers.values()];
   }

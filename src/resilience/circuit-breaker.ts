@@ -156,6 +156,11 @@ export class CircuitBreaker {
     });
   }
 
+  /** How this breaker counts errors (see {@link useClassifier}). */
+  get classifier(): ErrorClassifier {
+    return this.classify;
+  }
+
   /** Replaces how this breaker counts errors (see {@link ErrorClassifier}). */
   useClassifier(classifier: ErrorClassifier): void {
     this.classify = classifier;

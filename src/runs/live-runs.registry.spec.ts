@@ -14,6 +14,9 @@ const SETTINGS: RunsConfig = {
   startQueueMs: 50,
   abandonedCheckMs: 1000,
   approvalTimeoutMs: 3_600_000,
+  eventsRetentionMs: 0,
+  eventsRetentionCheckMs: 1000,
+  eventsRetentionBatch: 10,
 };
 
 function makeRegistry(overrides: Partial<RunsConfig> = {}) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { buildStatement, type SqlPart } from '../database/sql-part';
+import { WebhookOutbox } from '../webhooks';
 import type { RunEvent, TerminalRunEvent } from './run-event.types';
 
 /** The Postgres channel on which "run <id> has events up to <seq>" is announced. */
@@ -64,7 +65,10 @@ const READ_PAGE = `
  */
 @Injectable()
 export class RunEventStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly webhooks: WebhookOutbox,
+  ) {}
 
   /**
    * Appends events of several runs (each in seq order) owned by `owner`; see {@link APPEND_EVENTS}.
@@ -90,7 +94,7 @@ export class RunEventStore {
   /**
    * Ends a run owned by `owner` in one statement (atomic, one round trip): whatever `alsoStore`
    * adds (the answer's messages; guarded by {@link OWNED_RUN_CTE}), the terminal event, the run's
-   * status and `last_seq`, and the NOTIFY. Nothing is written when the run is no longer running as
+   * status and `last_seq`, the run's webhook notification (in the outbox), and the NOTIFY. Nothing is written when the run is no longer running as
    * `owner`'s; re-sending it after a commit that was not acknowledged writes nothing either.
    * @returns whether the run was still ours (and is now ended by this statement)
    */
@@ -108,6 +112,7 @@ export class RunEventStore {
     const statement = buildStatement((param) => {
       const run = param(terminal.run_id);
       const seq = param(terminal.seq);
+      const payload = param(JSON.stringify(terminal));
       const owned = `${OWNED_RUN_CTE} AS (
         SELECT id FROM runs WHERE id = ${run} AND status = 'running' AND owner_id = ${param(owner)}
         FOR UPDATE
@@ -115,9 +120,15 @@ export class RunEventStore {
       const extra = alsoStore ? `, ${alsoStore(OWNED_RUN_CTE)(param)}` : '';
       return `WITH ${owned}${extra}, event AS (
         INSERT INTO run_events (run_id, seq, type, payload)
-        SELECT id, ${seq}::int, ${param(terminal.type)}, ${param(JSON.stringify(terminal))}::json
+        SELECT id, ${seq}::int, ${param(terminal.type)}, ${payload}::json
         FROM ${OWNED_RUN_CTE}
         ON CONFLICT (run_id, seq) DO NOTHING
+      ), ended_run AS (
+        SELECT r.id AS run_id, r.conversation_id, r.user_id, r.webhook_url,
+               ${param(status)}::text AS status, ${payload}::json AS event
+        FROM runs r JOIN ${OWNED_RUN_CTE} o ON o.id = r.id
+      ), webhook AS (
+        ${this.webhooks.enqueueRunEnd('ended_run')(param)}
       ), ended AS (
         UPDATE runs SET status = ${param(status)}, finish_reason = ${param(
           terminal.type === 'complete_state' ? terminal.finish_reason : null,

@@ -64,6 +64,21 @@ export interface ErrorRunEvent extends RunEventBase {
   retry_after_ms?: number;
 }
 
+/** Why a client must reload instead of resuming. */
+export type ResyncReason = 'events_expired' | 'run_unknown';
+
+/**
+ * Not an event of the run: sent instead of a replay when the events a client would resume from
+ * are gone (retention deleted them, or its position names a run it cannot see). The client should
+ * reload the conversation's messages; `run_id:seq` is where to resume from afterwards. Never
+ * stored.
+ */
+export interface ResyncRequiredRunEvent extends RunEventBase {
+  type: 'resync_required';
+  reason: ResyncReason;
+  message: string;
+}
+
 /**
  * Every event a run emits; the last one is always a `complete_state` or an `error` (a run paused
  * for approval has `approval_required` events last until it goes on).
@@ -74,7 +89,8 @@ export type RunEvent =
   | ToolResultRunEvent
   | ApprovalRequiredRunEvent
   | CompleteStateRunEvent
-  | ErrorRunEvent;
+  | ErrorRunEvent
+  | ResyncRequiredRunEvent;
 
 /** The two event types that end a run. */
 export type TerminalRunEvent = CompleteStateRunEvent | ErrorRunEvent;

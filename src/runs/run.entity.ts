@@ -31,6 +31,9 @@ export type RunStatus = 'running' | 'awaiting_approval' | 'completed' | 'failed'
   where: 'idempotency_key IS NOT NULL',
 })
 @Index('runs_conversation_created_idx', ['conversationId', 'createdAt'])
+@Index('runs_events_retention_idx', ['finishedAt'], {
+  where: 'events_deleted_at IS NULL AND finished_at IS NOT NULL',
+})
 export class RunEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -70,6 +73,14 @@ export class RunEntity {
   /** SHA-256 of the request that started the run: a reused Idempotency-Key must match it. */
   @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
   requestHash!: string | null;
+
+  /** Where the run's end is reported (a background run's `webhook_url`); null: the default. */
+  @Column({ name: 'webhook_url', type: 'varchar', length: 2048, nullable: true })
+  webhookUrl!: string | null;
+
+  /** When retention deleted the run's events (its messages stay); a resume gets `resync_required`. */
+  @Column({ name: 'events_deleted_at', type: 'timestamptz', precision: 3, nullable: true })
+  eventsDeletedAt!: Date | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createdAt!: Date;

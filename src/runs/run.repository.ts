@@ -6,8 +6,10 @@ import {
   historySql,
   type HistoryMessage,
 } from '../conversations/message.sql';
+import { buildStatement, type SqlPart } from '../database/sql-part';
+import { WebhookOutbox } from '../webhooks';
 import { RUN_EVENTS_CHANNEL } from './run-event.store';
-import { type PendingApproval, RUN_ABANDONED } from './run-event.types';
+import { type PendingApproval, RUN_ABANDONED, type TerminalRunEvent } from './run-event.types';
 import { RunEntity } from './run.entity';
 
 /** Hours an Idempotency-Key keeps naming its run. */
@@ -26,6 +28,8 @@ export interface NewRun {
   ownerId: string;
   content: string;
   contentTokens: number;
+  /** Where the run's end is reported (checked by `WebhookUrlPolicy`); null: the default, if any. */
+  webhookUrl?: string | null;
 }
 
 /** A run just started, its user message, and the conversation before it (the agent's input). */
@@ -45,8 +49,9 @@ export interface StartedRunRow {
  */
 const START = `
   WITH run AS (
-    INSERT INTO runs (conversation_id, user_id, idempotency_key, request_hash, owner_id, status)
-    SELECT c.id, c.user_id, $3, $4, $5, 'running' FROM conversations c
+    INSERT INTO runs (conversation_id, user_id, idempotency_key, request_hash, owner_id, status,
+                      webhook_url)
+    SELECT c.id, c.user_id, $3, $4, $5, 'running', $8 FROM conversations c
     WHERE c.id = $1 AND c.user_id = $2
     RETURNING id, created_at
   ), ${appendUserMessageSql({ conversationId: '$1', content: '$6', tokens: '$7', runId: 'run.id', from: 'run' })}
@@ -57,28 +62,41 @@ const START = `
 /**
  * Closes every running run whose owner holds no lock any more (its process is gone; see
  * `RunNotificationsService`): status `failed`, and a retryable `run_abandoned` error stored as its
- * terminal event at the first free seq, announced to followers. Safe on every instance at once:
- * the row lock makes each run closed once.
+ * terminal event at the first free seq, announced to followers, with its webhook notification.
+ * Safe on every instance at once: the row lock makes each run closed once.
  */
-const CLOSE_ABANDONED = `
+function closeAbandonedSql(webhook: (source: string) => SqlPart): SqlPart {
+  return (param) => {
+    const code = `${param(RUN_ABANDONED.code)}::text`;
+    const message = `${param(RUN_ABANDONED.message)}::text`;
+    return `
   WITH live_owners AS (
     SELECT ((classid::bigint << 32) | objid::bigint)::text AS owner_id FROM pg_locks
     WHERE locktype = 'advisory' AND objsubid = 1 AND granted
       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
   ), closed AS (
-    UPDATE runs SET status = 'failed', error_code = '${RUN_ABANDONED.code}', finished_at = now(),
+    UPDATE runs SET status = 'failed', error_code = ${code}, finished_at = now(),
                     last_seq = last_seq + 1
     WHERE status = 'running' AND owner_id NOT IN (SELECT owner_id FROM live_owners)
-    RETURNING id, last_seq
+    RETURNING id, last_seq, conversation_id, user_id, webhook_url
+  ), terminal AS (
+    SELECT id, last_seq, conversation_id, user_id, webhook_url,
+           json_build_object('type', 'error', 'run_id', id, 'seq', last_seq,
+                             'code', ${code}, 'message', ${message}, 'retryable', true) AS event
+    FROM closed
   ), stored AS (
     INSERT INTO run_events (run_id, seq, type, payload)
-    SELECT id, last_seq, 'error',
-           json_build_object('type', 'error', 'run_id', id, 'seq', last_seq,
-                             'code', $1::text, 'message', $2::text, 'retryable', true)
-    FROM closed
+    SELECT id, last_seq, 'error', event FROM terminal
     RETURNING run_id, seq
+  ), ended_run AS (
+    SELECT id AS run_id, conversation_id, user_id, webhook_url, 'failed'::text AS status, event
+    FROM terminal
+  ), webhook AS (
+    ${webhook('ended_run')(param)}
   )
   SELECT pg_notify('${RUN_EVENTS_CHANNEL}', run_id::text || ':' || seq) FROM stored`;
+  };
+}
 
 /** The constraint a failed start ran into, if it is one of ours. */
 function conflictOf(error: unknown): StartConflict | undefined {
@@ -93,7 +111,10 @@ function conflictOf(error: unknown): StartConflict | undefined {
 /** Persistence of the `runs` table. */
 @Injectable()
 export class RunRepository {
-  constructor(@InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>) {}
+  constructor(
+    @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
+    private readonly webhooks: WebhookOutbox,
+  ) {}
 
   /** Starts a run and stores its user message, on `manager`'s connection; see {@link START}. */
   async start(manager: EntityManager, run: NewRun): Promise<StartedRunRow | StartConflict> {
@@ -114,6 +135,7 @@ export class RunRepository {
         run.ownerId,
         run.content,
         run.contentTokens,
+        run.webhookUrl ?? null,
       ]);
     } catch (error) {
       const conflict = conflictOf(error);
@@ -168,6 +190,26 @@ export class RunRepository {
       where: { conversationId },
       order: { createdAt: 'DESC', id: 'DESC' },
     });
+  }
+
+  /** A run of the conversation with its terminal event, if it still has it. */
+  async findWithEnd(
+    conversationId: string,
+    runId: string,
+  ): Promise<{ run: RunEntity; terminal: TerminalRunEvent | null } | null> {
+    const run = await this.runs.findOneBy({ id: runId, conversationId });
+    if (!run) return null;
+    const rows = await this.runs.query<Array<{ payload: TerminalRunEvent }>>(
+      `SELECT payload FROM run_events
+       WHERE run_id = $1 AND seq = $2 AND type IN ('complete_state', 'error')`,
+      [runId, run.lastSeq],
+    );
+    return { run, terminal: rows[0]?.payload ?? null };
+  }
+
+  /** Whether the run is one of the conversation's. */
+  exists(conversationId: string, runId: string): Promise<boolean> {
+    return this.runs.existsBy({ id: runId, conversationId });
   }
 
   /** The conversation's active run (running, or paused for approval), if any. */
@@ -229,12 +271,12 @@ export class RunRepository {
       .getMany();
   }
 
-  /** Closes the runs whose process died; see {@link CLOSE_ABANDONED}. Answers how many. */
+  /** Closes the runs whose process died; see {@link closeAbandonedSql}. Answers how many. */
   async closeAbandoned(): Promise<number> {
-    const rows = await this.runs.query<unknown[]>(CLOSE_ABANDONED, [
-      RUN_ABANDONED.code,
-      RUN_ABANDONED.message,
-    ]);
+    const statement = buildStatement(
+      closeAbandonedSql((source) => this.webhooks.enqueueRunEnd(source)),
+    );
+    const rows = await this.runs.query<unknown[]>(statement.text, statement.values);
     return rows.length;
   }
 }

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { WebhooksModule } from '../webhooks';
 import { AbandonedRunsSweeper } from './abandoned-runs.sweeper';
+import { BackgroundRunsController } from './background-runs.controller';
+import { BackgroundRunsService } from './background-runs.service';
 import { agentRunnerProvider } from './agent-runner.provider';
 import { LiveRuns } from './live-runs.registry';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
@@ -9,6 +12,7 @@ import { ResponseCache } from './response-cache';
 import { RunApprovalsController } from './run-approvals.controller';
 import { RunApprovals } from './run-approvals.service';
 import { RunEventLog } from './run-event-log';
+import { RunEventsRetention } from './run-events.retention';
 import { RunEventStore } from './run-event.store';
 import { RunExecutor } from './run-executor.service';
 import { RunNotificationsService } from './run-notifications.service';
@@ -20,8 +24,12 @@ import { RunsService } from './runs.service';
 
 /** Agent runs: starting, executing, streaming, resuming, cancelling. Exports the service only. */
 @Module({
-  imports: [TypeOrmModule.forFeature([RunEntity, RunEventEntity]), ConversationsModule],
-  controllers: [RunsController, RunApprovalsController],
+  imports: [
+    TypeOrmModule.forFeature([RunEntity, RunEventEntity]),
+    ConversationsModule,
+    WebhooksModule,
+  ],
+  controllers: [RunsController, RunApprovalsController, BackgroundRunsController],
   providers: [
     ResilientAgentHooks,
     ResponseCache,
@@ -32,10 +40,12 @@ import { RunsService } from './runs.service';
     RunEventLog,
     LiveRuns,
     AbandonedRunsSweeper,
+    RunEventsRetention,
     RunExecutor,
     RunStreamResponder,
     RunApprovals,
     RunsService,
+    BackgroundRunsService,
   ],
   exports: [RunsService, LiveRuns, RunStreamResponder],
 })

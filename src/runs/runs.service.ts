@@ -21,6 +21,8 @@ import { RunApprovals } from './run-approvals.service';
 import { RunEventLog } from './run-event-log';
 import { isTerminal, type RunSettlement, type UnnumberedTerminalEvent } from './run-event.types';
 import { RunExecutor } from './run-executor.service';
+import { resyncFor, resyncStream } from './run-resync';
+import type { RunEntity } from './run.entity';
 import { httpErrorForRun } from './run-http-errors';
 import type { RunStream } from './run-stream.responder';
 import {
@@ -73,6 +75,7 @@ export class RunsService {
     conversationId: string,
     content: string,
     idempotencyKey?: string,
+    options: { webhookUrl?: string } = {},
   ): Promise<StartedRun> {
     const startedAt = Date.now();
     if (content.length > this.app.maxMessageChars) {
@@ -91,6 +94,7 @@ export class RunsService {
         content,
         // Counted once, when stored: every later run reads the count with the history.
         contentTokens: countTokens(content),
+        webhookUrl: options.webhookUrl ?? null,
       };
       let started = await this.insert(run);
       if (started === 'idempotency_key' || (started === 'active_run' && idempotencyKey)) {
@@ -155,6 +159,8 @@ export class RunsService {
   ): Promise<RunStream | null> {
     await this.conversations.requireOwned(userId, conversationId);
     const run = await this.repository.findLatest(conversationId);
+    const resync = await this.resync(conversationId, run, position);
+    if (resync) return { runId: resync.run_id, events: resyncStream(resync), clientGone: () => {} };
     const after = run && position?.runId === run.id ? position.seq : 0;
     if (!run || (run.status !== 'running' && (options.activeOnly || after >= run.lastSeq))) {
       return null;
@@ -221,6 +227,12 @@ export class RunsService {
     return this.database.run(async () => {
       await this.conversations.requireOwned(userId, conversationId);
       const run = await this.repository.findLatest(conversationId);
+      const resync = await this.resync(conversationId, run, position);
+      if (resync) {
+        throw new DomainException(ErrorCode.ResyncRequired, 410, resync.message, {
+          extensions: { run_id: resync.run_id, seq: resync.seq, reason: resync.reason },
+        });
+      }
       if (!run) return { events: [], done: true };
       const after = position?.runId === run.id ? position.seq : 0;
       const page = await this.log.read(run.id, after, EVENTS_PAGE);
@@ -260,6 +272,13 @@ export class RunsService {
       await this.live.cancel(run.id);
     }
     return { run_id: run.id, status: 'cancelling' };
+  }
+
+  /** The `resync_required` event for a client at `position`, if it cannot resume; see {@link resyncFor}. */
+  private resync(conversationId: string, latest: RunEntity | null, position?: StreamEventId) {
+    return resyncFor(latest, position, () =>
+      this.repository.exists(conversationId, position!.runId),
+    );
   }
 
   /** Waits for the run's stored terminal event, or its pause for approval. */

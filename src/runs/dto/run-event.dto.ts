@@ -5,6 +5,8 @@ import type {
   CompleteStateRunEvent,
   ErrorRunEvent,
   MessageChunkRunEvent,
+  ResyncReason,
+  ResyncRequiredRunEvent,
   RunFinishReason,
   ToolCallRunEvent,
   ToolResultRunEvent,
@@ -96,6 +98,19 @@ export class RunErrorEvent extends RunEventFields implements ErrorRunEvent {
   retry_after_ms?: number;
 }
 
+/**
+ * Sent instead of a replay when the events a client resumes from are gone (retention, or a run it
+ * cannot see): reload the messages, then resume from `<run_id>:<seq>`. Not stored.
+ */
+export class ResyncRequiredEvent implements ResyncRequiredRunEvent {
+  @ApiProperty({ enum: ['resync_required'] }) type!: 'resync_required';
+  @ApiProperty({ format: 'uuid' }) run_id!: string;
+  @ApiProperty({ minimum: 0, description: 'Where to resume from after reloading the messages.' })
+  seq!: number;
+  @ApiProperty({ enum: ['events_expired', 'run_unknown'] }) reason!: ResyncReason;
+  @ApiProperty() message!: string;
+}
+
 /** NDJSON keep-alive line (SSE sends a comment instead); it has no `seq`. */
 export class HeartbeatLine {
   @ApiProperty({ enum: ['heartbeat'] }) type!: 'heartbeat';
@@ -109,6 +124,7 @@ export const RUN_EVENT_MODELS = [
   ApprovalRequiredEvent,
   CompleteStateEvent,
   RunErrorEvent,
+  ResyncRequiredEvent,
   RunEventUsage,
   HeartbeatLine,
 ];
@@ -120,6 +136,7 @@ const EVENT_TYPES = {
   approval_required: ApprovalRequiredEvent,
   complete_state: CompleteStateEvent,
   error: RunErrorEvent,
+  resync_required: ResyncRequiredEvent,
 };
 
 function union(
