@@ -59,6 +59,8 @@ export function configureApp(app: INestApplication): void {
       { path: 'health', method: RequestMethod.ALL },
       { path: 'health/{*rest}', method: RequestMethod.ALL },
       { path: 'metrics', method: RequestMethod.ALL },
+      { path: 'demo', method: RequestMethod.ALL },
+      { path: 'demo/{*rest}', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(

@@ -28,6 +28,8 @@ export const appConfig = registerAs('app', () => {
     maxMessageChars: env.MAX_MESSAGE_CHARS,
     rateLimit: { ttlMs: env.RATE_LIMIT_TTL_MS, limit: env.RATE_LIMIT_MAX },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    /** Serve the demo chat page at /demo (a development aid; off unless set). */
+    demoPageEnabled: env.DEMO_PAGE_ENABLED,
   };
 });
 

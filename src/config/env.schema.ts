@@ -19,6 +19,7 @@ export const appEnvSchema = z.object({
   RATE_LIMIT_MAX: intVar(600, 0, 10_000_000),
   SHUTDOWN_GRACE_MS: intVar(25_000, 0, 600_000),
   WEB_CONCURRENCY: intVar(1, 1, 64),
+  DEMO_PAGE_ENABLED: boolVar(false),
 });
 
 export const databaseEnvSchema = z.object({
