@@ -2,7 +2,9 @@ import {
   AgentApiError,
   AgentClient,
   type MessageChunkEvent,
+  readSse,
   type RunEvent,
+  type SseMessage,
 } from '../packages/client/src/index';
 import { startCuttingProxy, type CuttingProxy } from './support/cutting-proxy';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
@@ -249,5 +251,62 @@ describe('@agent-server/client retries (e2e)', () => {
     expect(error).toBeInstanceOf(AgentApiError);
     expect(error).toMatchObject({ status: 429, code: 'rate_limited' });
     expect((error as AgentApiError).retryAfterMs).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('@agent-server/client SSE parser', () => {
+  /** The messages `readSse` reads from a body that arrives in these pieces. */
+  const parse = async (...pieces: string[]): Promise<SseMessage[]> => {
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const piece of pieces) controller.enqueue(encoder.encode(piece));
+        controller.close();
+      },
+    });
+    const messages: SseMessage[] = [];
+    for await (const message of readSse(body)) messages.push(message);
+    return messages;
+  };
+
+  it('dispatches only blocks with data: comments and retry alone dispatch nothing', async () => {
+    expect(await parse(': connected\n: keep-alive\n', 'retry: 3000\n\n')).toEqual([]);
+    expect(await parse(': connected\nretry: 3000\nid: r:1\nevent: a\ndata: {}\n\n')).toEqual([
+      { id: 'r:1', event: 'a', data: '{}' },
+    ]);
+  });
+
+  it('reads lines split anywhere, CRLF and CR endings, and multi-line data', async () => {
+    expect(
+      await parse(
+        'id: r:1\r',
+        '\nevent: x\r\ndata: {"a"',
+        ':1}\r\n\r',
+        '\ndata: one\rdata: two\r\r',
+      ),
+    ).toEqual([
+      { id: 'r:1', event: 'x', data: '{"a":1}' },
+      { id: 'r:1', event: 'message', data: 'one\ntwo' },
+    ]);
+  });
+
+  it('drops a message cut off before its blank line, as a browser does', async () => {
+    expect(await parse('id: r:1\ndata: {}\n\nid: r:2\ndata: {"cut"')).toEqual([
+      { id: 'r:1', event: 'message', data: '{}' },
+    ]);
+  });
+
+  it('decodes a multi-byte character split between two pieces', async () => {
+    const bytes = new TextEncoder().encode('data: é€\n\n');
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 7));
+        controller.enqueue(bytes.slice(7));
+        controller.close();
+      },
+    });
+    const messages: SseMessage[] = [];
+    for await (const message of readSse(body)) messages.push(message);
+    expect(messages.map((m) => m.data)).toEqual(['é€']);
   });
 });

@@ -79,7 +79,8 @@ describe('demo chat page in Chromium (e2e)', () => {
   };
   /** The conversation the page shows, as the server stores it. */
   const storedMessages = async () => {
-    const id = await page.evaluate(() => sessionStorage.getItem('agent-demo.conversation'));
+    // A string, evaluated in the page: this project's types have no DOM.
+    const id = await page.evaluate<string>("sessionStorage.getItem('agent-demo.conversation')");
     const res = await api(`/conversations/${id}/messages`).expect(200);
     return res.body.items as Array<{ role: string; content: string; status: string }>;
   };

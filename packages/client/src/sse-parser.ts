@@ -19,14 +19,15 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   let event = '';
   let data: string[] = [];
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
+    for (let done = false; !done;) {
+      const read = await reader.read();
+      done = read.done;
+      buffer += done ? decoder.decode() : decoder.decode(read.value, { stream: true });
       for (;;) {
         const match = /\r\n|\r|\n/.exec(buffer);
-        // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-        if (!match || (match[0] === '\r' && match.index === buffer.length - 1)) break;
+        // A CR at the very end may be the first half of a CRLF: wait for the next chunk (unless
+        // there is none).
+        if (!match || (!done && match[0] === '\r' && match.index === buffer.length - 1)) break;
         const line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
         if (line === '') {
