@@ -49,7 +49,7 @@ export const FOLDER_DEPENDENCIES = {
     'streaming',
   ],
   'stream-tokens': ['auth', 'common', 'config', 'conversations', 'database', 'openapi'],
-  demo: ['auth', 'common', 'config'],
+  demo: [],
 };
 
 /** Throws if the allowed folder dependencies have a cycle (the lint rule alone would allow one). */

@@ -4,7 +4,6 @@ import { ProblemDetailsModule } from './common/errors/problem-details.module';
 import { AppConfigModule } from './config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DatabaseModule } from './database/database.module';
-import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { KnowledgeModule } from './knowledge';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
@@ -40,7 +39,6 @@ import { streamConfig, type StreamConfig } from './config';
     }),
     RunsModule,
     StreamTokensModule,
-    DemoModule,
   ],
 })
 export class AppModule {}
