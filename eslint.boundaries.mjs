@@ -52,6 +52,7 @@ export const FOLDER_DEPENDENCIES = {
   protocols: ['auth', 'common', 'openapi', 'runs'],
   'stream-tokens': ['auth', 'common', 'config', 'conversations', 'database', 'openapi'],
   webhooks: ['auth', 'common', 'config', 'database', 'metrics', 'resilience'],
+  demo: [],
 };
 
 /** Throws if the allowed folder dependencies have a cycle (the lint rule alone would allow one). */

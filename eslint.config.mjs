@@ -9,6 +9,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'packages/*/dist/**',
       '.test-build/**',
       'coverage/**',
       'node_modules/**',

@@ -36,6 +36,8 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
+      // packages/client is ESM source whose relative imports name the compiled `.js` files.
+      moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },

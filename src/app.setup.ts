@@ -12,6 +12,7 @@ import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER } from './logging/http-logger';
 import { assignRequestId } from './logging/request-id';
 import { createOpenApiDocument } from './openapi/openapi-document';
+import { mountDemoPage } from './demo';
 import { RUN_EVENT_MODELS, RUN_EVENT_UNIONS } from './runs/dto/run-event.dto';
 
 /** The prefix of every API route; health, metrics and docs stay at the root for probes. */
@@ -41,6 +42,8 @@ export function configureApp(app: INestApplication): void {
   // JSON only, bounded in size and depth, storable text only: 415, 413 or 400 problems.
   express.use(...jsonBodyPipeline(config.maxBodyBytes));
   express.use(helmet({ contentSecurityPolicy: false }));
+  // Only when enabled: otherwise /demo does not exist at all.
+  if (config.demoPageEnabled) mountDemoPage(express, config.isProduction);
   express.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     exposedHeaders: [

@@ -24,6 +24,8 @@ export const appConfig = registerAs('app', () => {
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     corsOrigins: env.CORS_ORIGINS,
+    /** Serve the demo chat page at /demo (a development aid; off unless set). */
+    demoPageEnabled: env.DEMO_PAGE_ENABLED,
     maxBodyBytes: env.MAX_BODY_BYTES,
     maxMessageChars: env.MAX_MESSAGE_CHARS,
     rateLimit: { ttlMs: env.RATE_LIMIT_TTL_MS, limit: env.RATE_LIMIT_MAX },

@@ -21,6 +21,7 @@ export const appEnvSchema = z.object({
   LOG_LEVEL: enumVar(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   LOG_FORMAT: enumVar(['auto', 'json', 'pretty'], 'auto'),
   CORS_ORIGINS: listVar([]),
+  DEMO_PAGE_ENABLED: boolVar(false),
   MAX_BODY_BYTES: intVar(256 * 1024, 1024, 64 * 1024 * 1024),
   MAX_MESSAGE_CHARS: intVar(32000, 1, 1_000_000),
   RATE_LIMIT_TTL_MS: intVar(60_000, 1000, 3_600_000),

@@ -1,0 +1,154 @@
+// The wire types of the server's API (docs/API.md, and the OpenAPI document at /docs-json). Kept
+// by hand so the package has no build-time dependency; test/client-package-types.e2e-spec.ts checks
+// them against the types openapi-typescript generates from the running server's document.
+
+/** Fields every event of a run carries. */
+interface RunEventBase {
+  run_id: string;
+  /** 1, 2, 3… within the run. */
+  seq: number;
+}
+
+/** A piece of the assistant's text. */
+export interface MessageChunkEvent extends RunEventBase {
+  type: 'message_chunk';
+  content: string;
+  tokens: number;
+}
+
+/** The agent called a tool. */
+export interface ToolCallEvent extends RunEventBase {
+  type: 'tool_call';
+  tool_name: string;
+  tool_call_id: string;
+  args: Record<string, unknown>;
+}
+
+/** A tool answered (or failed: `is_error`). */
+export interface ToolResultEvent extends RunEventBase {
+  type: 'tool_result';
+  tool_name: string;
+  tool_call_id: string;
+  result: string;
+  is_error: boolean;
+}
+
+/** The run paused before a tool call that needs a person's decision; the stream ends after it. */
+export interface ApprovalRequiredEvent extends RunEventBase {
+  type: 'approval_required';
+  tool_name: string;
+  tool_call_id: string;
+  args: Record<string, unknown>;
+}
+
+/** Why a run stopped with a `complete_state`. */
+export type FinishReason = 'stop' | 'cancelled' | 'timeout' | 'length';
+
+/** The run ended with an answer (whole, or partial when cancelled or timed out). */
+export interface CompleteStateEvent extends RunEventBase {
+  type: 'complete_state';
+  message: string;
+  message_id: string;
+  conversation_id: string;
+  total_tokens: number;
+  usage: { input_tokens: number; output_tokens: number; estimated?: boolean };
+  finish_reason: FinishReason;
+  degraded: boolean;
+  duration_ms: number;
+}
+
+/** The run failed. */
+export interface ErrorEvent extends RunEventBase {
+  type: 'error';
+  code: string;
+  message: string;
+  retryable: boolean;
+  retry_after_ms?: number;
+}
+
+/** Every event a run emits, discriminated by `type`. */
+export type RunEvent =
+  | MessageChunkEvent
+  | ToolCallEvent
+  | ToolResultEvent
+  | ApprovalRequiredEvent
+  | CompleteStateEvent
+  | ErrorEvent;
+
+/** The events after which a run's stream ends. */
+export type TerminalEvent = CompleteStateEvent | ErrorEvent;
+
+/** Whether the stream ends after this event. */
+export function isTerminalEvent(event: RunEvent): boolean {
+  return (
+    event.type === 'complete_state' || event.type === 'error' || event.type === 'approval_required'
+  );
+}
+
+/** A conversation. */
+export interface Conversation {
+  id: string;
+  title: string | null;
+  metadata: Record<string, unknown>;
+  message_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A stored message. */
+export interface Message {
+  id: string;
+  role: 'user' | 'assistant' | 'tool';
+  content: string;
+  tool_calls?: Array<{ id: string; name: string; args: Record<string, unknown> }>;
+  tool_call_id?: string;
+  tool_name?: string;
+  tokens: number;
+  status: 'complete' | 'partial' | 'failed';
+  created_at: string;
+}
+
+/** One page of a list; `next_cursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** The answer of `POST .../messages`: one whole run. */
+export interface RunResult {
+  user_message: Message;
+  assistant_message: Message;
+  usage: { input_tokens: number; output_tokens: number; estimated?: boolean };
+}
+
+/** The answer of `POST .../cancel`. */
+export interface CancelResult {
+  run_id: string;
+  status: 'cancelling';
+}
+
+/** The answer of `GET .../events` (the polling fallback). */
+export interface EventsPage {
+  events: RunEvent[];
+  /** True when no event will follow these. */
+  done: boolean;
+}
+
+/** The answer of `POST .../stream-tokens`. */
+export interface StreamToken {
+  token: string;
+  expires_at: string;
+}
+
+/** An RFC 9457 problem, as every error answer carries it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  code?: string;
+  errors?: Array<{ field: string; message: string }>;
+  run_id?: string;
+  [key: string]: unknown;
+}
