@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,7 +24,13 @@ import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ApiConversationId } from './conversations.api';
 import { ConversationsService } from './conversations.service';
-import { ConversationPage, ConversationResponse, MessagePage } from './dto/conversation.response';
+import {
+  ActiveBranchResponse,
+  ConversationPage,
+  ConversationResponse,
+  MessagePage,
+} from './dto/conversation.response';
+import { SwitchBranchDto } from './dto/switch-branch.dto';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 import { MessagesService } from './messages.service';
@@ -81,9 +98,14 @@ export class ConversationsController {
     await this.database.run(() => this.conversations.remove(user.id, id));
   }
 
-  /** Lists the conversation's messages, oldest first. */
+  /** Lists the messages of the branch the conversation shows, oldest first. */
   @Get(':id/messages')
-  @ApiOperation({ summary: 'List the messages of a conversation, oldest first' })
+  @ApiOperation({
+    summary: 'List the messages of the active branch, oldest first',
+    description:
+      'The branch from the first message to the active leaf; each message says how many ' +
+      'versions of it there are (edits, regenerated answers) and which one it is.',
+  })
   @ApiConversationId()
   @ApiOkResponse({ type: MessagePage })
   listMessages(
@@ -92,5 +114,23 @@ export class ConversationsController {
     @Query() query: PageQueryDto,
   ) {
     return this.database.run(() => this.messages.list(user.id, id, query));
+  }
+
+  /** Shows the branch through a message (down to its newest descendant). */
+  @Put(':id/active-branch')
+  @ApiOperation({
+    summary: 'Switch the branch the conversation shows',
+    description:
+      'Shows the branch through `message_id`: the active leaf becomes its newest descendant ' +
+      '(the newest child, again and again). Later messages and runs follow that branch.',
+  })
+  @ApiConversationId()
+  @ApiOkResponse({ type: ActiveBranchResponse })
+  switchBranch(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: SwitchBranchDto,
+  ) {
+    return this.database.run(() => this.messages.switchBranch(user.id, id, body.message_id));
   }
 }

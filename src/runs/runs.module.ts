@@ -4,6 +4,7 @@ import { ConversationsModule } from '../conversations/conversations.module';
 import { AbandonedRunsSweeper } from './abandoned-runs.sweeper';
 import { agentRunnerProvider } from './agent-runner.provider';
 import { LiveRuns } from './live-runs.registry';
+import { MessageRunsController } from './message-runs.controller';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
 import { ResponseCache } from './response-cache';
 import { RunEventLog } from './run-event-log';
@@ -19,7 +20,7 @@ import { RunsService } from './runs.service';
 /** Agent runs: starting, executing, streaming, resuming, cancelling. Exports the service only. */
 @Module({
   imports: [TypeOrmModule.forFeature([RunEntity, RunEventEntity]), ConversationsModule],
-  controllers: [RunsController],
+  controllers: [RunsController, MessageRunsController],
   providers: [
     ResilientAgentHooks,
     ResponseCache,

@@ -7,6 +7,7 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   NotFound = 'not_found',
   ConversationNotFound = 'conversation_not_found',
+  MessageNotFound = 'message_not_found',
   RouteNotFound = 'route_not_found',
   Conflict = 'conflict',
   IdempotencyKeyReused = 'idempotency_key_reused',
