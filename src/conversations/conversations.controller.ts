@@ -22,6 +22,8 @@ import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { ConversationSearchService } from './conversation-search.service';
+import { ListConversationsQueryDto } from './dto/list-conversations.query';
 import { ApiConversationId } from './conversations.api';
 import { ConversationsService } from './conversations.service';
 import {
@@ -46,6 +48,7 @@ import { DatabaseCalls } from '../database/database-calls';
 export class ConversationsController {
   constructor(
     private readonly conversations: ConversationsService,
+    private readonly search: ConversationSearchService,
     private readonly messages: MessagesService,
     private readonly database: DatabaseCalls,
   ) {}
@@ -58,12 +61,20 @@ export class ConversationsController {
     return this.database.run(() => this.conversations.create(user.id, body));
   }
 
-  /** Lists the caller's conversations, newest first. */
+  /** Lists the caller's conversations, newest first; with `q`, those that match, best first. */
   @Get()
-  @ApiOperation({ summary: 'List conversations, newest first' })
+  @ApiOperation({
+    summary: 'List conversations, newest first, or search them',
+    description:
+      "With `q`: full-text search over titles and message contents of the caller's " +
+      'conversations, best first, each with `rank` and a highlighted `snippet`.',
+  })
   @ApiOkResponse({ type: ConversationPage })
-  list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
-    return this.database.run(() => this.conversations.list(user.id, query));
+  list(@CurrentUser() user: AuthUser, @Query() query: ListConversationsQueryDto) {
+    const q = query.q?.trim();
+    return this.database.run(() =>
+      q ? this.search.search(user.id, q, query) : this.conversations.list(user.id, query),
+    );
   }
 
   /** Reads one conversation. */

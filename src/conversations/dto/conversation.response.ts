@@ -78,9 +78,30 @@ export class MessageResponse {
   }
 }
 
+/** A conversation in a list: with `?q=`, also how well it matched and where. */
+export class ConversationListItem extends ConversationResponse {
+  @ApiPropertyOptional({
+    description: 'With `?q=`: the full-text rank (higher is better; hits come best first).',
+  })
+  rank?: number;
+  @ApiPropertyOptional({
+    description:
+      'With `?q=`: a few words around the hits of the best matching message (or of the title), ' +
+      'HTML-escaped, each hit in `<mark>…</mark>`; fragments are joined by ` … `.',
+  })
+  snippet?: string;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'With `?q=`: the message the snippet comes from (null: from the title).',
+  })
+  snippet_message_id?: string | null;
+}
+
 /** A page of conversations. */
 export class ConversationPage {
-  @ApiProperty({ type: [ConversationResponse] }) items!: ConversationResponse[];
+  @ApiProperty({ type: [ConversationListItem] }) items!: ConversationListItem[];
   @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }
 
