@@ -224,12 +224,17 @@ describe('Conversations (e2e)', () => {
       ]);
       expect(first.body.items[0]).toEqual({
         id: expect.any(String),
+        parent_id: null,
         role: 'user',
         content: 'message 1',
         tokens: 2,
         status: 'complete',
         created_at: expect.any(String),
+        sibling_count: 1,
+        sibling_index: 0,
+        sibling_ids: [first.body.items[0].id],
       });
+      expect(first.body.items[1].parent_id).toBe(first.body.items[0].id);
       const second = await request(t.server)
         .get(`/api/v1/conversations/${id}/messages`)
         .query({ limit: 5, cursor: first.body.next_cursor })

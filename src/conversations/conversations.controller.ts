@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -11,9 +22,17 @@ import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { ConversationSearchService } from './conversation-search.service';
+import { ListConversationsQueryDto } from './dto/list-conversations.query';
 import { ApiConversationId } from './conversations.api';
 import { ConversationsService } from './conversations.service';
-import { ConversationPage, ConversationResponse, MessagePage } from './dto/conversation.response';
+import {
+  ActiveBranchResponse,
+  ConversationPage,
+  ConversationResponse,
+  MessagePage,
+} from './dto/conversation.response';
+import { SwitchBranchDto } from './dto/switch-branch.dto';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 import { MessagesService } from './messages.service';
@@ -29,6 +48,7 @@ import { DatabaseCalls } from '../database/database-calls';
 export class ConversationsController {
   constructor(
     private readonly conversations: ConversationsService,
+    private readonly search: ConversationSearchService,
     private readonly messages: MessagesService,
     private readonly database: DatabaseCalls,
   ) {}
@@ -41,12 +61,20 @@ export class ConversationsController {
     return this.database.run(() => this.conversations.create(user.id, body));
   }
 
-  /** Lists the caller's conversations, newest first. */
+  /** Lists the caller's conversations, newest first; with `q`, those that match, best first. */
   @Get()
-  @ApiOperation({ summary: 'List conversations, newest first' })
+  @ApiOperation({
+    summary: 'List conversations, newest first, or search them',
+    description:
+      "With `q`: full-text search over titles and message contents of the caller's " +
+      'conversations, best first, each with `rank` and a highlighted `snippet`.',
+  })
   @ApiOkResponse({ type: ConversationPage })
-  list(@CurrentUser() user: AuthUser, @Query() query: PageQueryDto) {
-    return this.database.run(() => this.conversations.list(user.id, query));
+  list(@CurrentUser() user: AuthUser, @Query() query: ListConversationsQueryDto) {
+    const q = query.q?.trim();
+    return this.database.run(() =>
+      q ? this.search.search(user.id, q, query) : this.conversations.list(user.id, query),
+    );
   }
 
   /** Reads one conversation. */
@@ -81,9 +109,14 @@ export class ConversationsController {
     await this.database.run(() => this.conversations.remove(user.id, id));
   }
 
-  /** Lists the conversation's messages, oldest first. */
+  /** Lists the messages of the branch the conversation shows, oldest first. */
   @Get(':id/messages')
-  @ApiOperation({ summary: 'List the messages of a conversation, oldest first' })
+  @ApiOperation({
+    summary: 'List the messages of the active branch, oldest first',
+    description:
+      'The branch from the first message to the active leaf; each message says how many ' +
+      'versions of it there are (edits, regenerated answers) and which one it is.',
+  })
   @ApiConversationId()
   @ApiOkResponse({ type: MessagePage })
   listMessages(
@@ -92,5 +125,23 @@ export class ConversationsController {
     @Query() query: PageQueryDto,
   ) {
     return this.database.run(() => this.messages.list(user.id, id, query));
+  }
+
+  /** Shows the branch through a message (down to its newest descendant). */
+  @Put(':id/active-branch')
+  @ApiOperation({
+    summary: 'Switch the branch the conversation shows',
+    description:
+      'Shows the branch through `message_id`: the active leaf becomes its newest descendant ' +
+      '(the newest child, again and again). Later messages and runs follow that branch.',
+  })
+  @ApiConversationId()
+  @ApiOkResponse({ type: ActiveBranchResponse })
+  switchBranch(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam()) id: string,
+    @Body() body: SwitchBranchDto,
+  ) {
+    return this.database.run(() => this.messages.switchBranch(user.id, id, body.message_id));
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationEntity } from './conversation.entity';
+import { ConversationSearchService } from './conversation-search.service';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsService } from './conversations.service';
 import { MessageEntity } from './message.entity';
@@ -10,7 +11,7 @@ import { MessagesService } from './messages.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity, MessageEntity])],
   controllers: [ConversationsController],
-  providers: [ConversationsService, MessagesService],
+  providers: [ConversationsService, ConversationSearchService, MessagesService],
   exports: [ConversationsService, MessagesService],
 })
 export class ConversationsModule {}

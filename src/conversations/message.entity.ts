@@ -2,6 +2,7 @@ import {
   Check,
   Column,
   Entity,
+  Index,
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
@@ -21,8 +22,15 @@ export interface StoredToolCall {
   args: Record<string, unknown>;
 }
 
-/** One message of a conversation; `seq` orders them (1, 2, 3… per conversation). */
+/**
+ * One message of a conversation; `seq` orders them (1, 2, 3… per conversation, in the order they
+ * were stored). Messages form a tree through `parent_id`: an edited question or a regenerated
+ * answer is a sibling of the earlier one.
+ */
 @Entity({ name: 'messages' })
+@Index('messages_conversation_parent_idx', ['conversationId', 'parentId'])
+// A GIN expression index for search, which TypeORM cannot describe: left alone.
+@Index('messages_search_idx', { synchronize: false })
 @Unique('messages_conversation_seq_key', ['conversationId', 'seq'])
 @Check('messages_role_check', `role IN ('user', 'assistant', 'tool')`)
 @Check('messages_status_check', `status IN ('complete', 'partial', 'failed')`)
@@ -42,6 +50,14 @@ export class MessageEntity {
 
   @Column({ type: 'integer' })
   seq!: number;
+
+  /** The message this one follows; null for a first message (a root). */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
+
+  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE', nullable: true })
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'messages_parent_id_fkey' })
+  parent?: MessageEntity | null;
 
   @Column({ type: 'varchar', length: 16 })
   role!: MessageRole;

@@ -9,7 +9,9 @@ import { appendMessagesSql, type MessageRow } from './message.sql';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
 import { messageCursor } from './conversation-cursor';
 import { ConversationsService } from './conversations.service';
-import { MessageResponse } from './dto/conversation.response';
+import { ActiveBranchResponse, MessageResponse } from './dto/conversation.response';
+import { ErrorCode, NotFoundDomainException } from '../common/errors/domain.exception';
+import { type BranchMessageRow, LIST_BRANCH, SWITCH_BRANCH } from './branch.sql';
 import {
   MessageEntity,
   type MessageRole,
@@ -41,7 +43,10 @@ export class MessagesService {
     private readonly conversations: ConversationsService,
   ) {}
 
-  /** The user's conversation's messages, oldest first, by keyset on `seq`. */
+  /**
+   * The messages of the branch the user's conversation shows (root to active leaf), oldest first,
+   * by keyset on `seq` (which grows down a branch), each with its siblings.
+   */
   async list(
     userId: string,
     conversationId: string,
@@ -49,23 +54,45 @@ export class MessagesService {
   ): Promise<Page<MessageResponse>> {
     await this.conversations.requireOwned(userId, conversationId);
     const after = page.cursor ? messageCursor.decode(page.cursor).s : 0;
-    const rows = await this.messages
-      .createQueryBuilder('m')
-      .where('m.conversation_id = :conversationId AND m.seq > :after', { conversationId, after })
-      .orderBy('m.seq', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
+    const rows = await this.messages.query<BranchMessageRow[]>(LIST_BRANCH, [
+      conversationId,
+      after,
+      page.limit + 1,
+    ]);
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((row) => MessageResponse.from(row)),
+      items: items.map(branchMessage),
       next_cursor: rows.length > page.limit && last ? messageCursor.encode({ s: last.seq }) : null,
     };
   }
 
   /**
-   * Appends messages in order inside the caller's transaction. Bumping `message_count` first takes
-   * the conversation's row lock, so concurrent appends get distinct, gap-free `seq` numbers.
+   * Shows another branch: the one through `messageId`, down to its newest descendant.
+   * @throws 404 when the conversation is not the user's or the message not one of it
+   */
+  async switchBranch(
+    userId: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<ActiveBranchResponse> {
+    // An UPDATE answers its rows and its count.
+    const [rows] = await this.messages.query<[Array<{ active_leaf_id: string }>, number]>(
+      SWITCH_BRANCH,
+      [conversationId, userId, messageId],
+    );
+    const row = rows[0];
+    if (!row) {
+      await this.conversations.requireOwned(userId, conversationId);
+      throw new NotFoundDomainException(ErrorCode.MessageNotFound, 'Message');
+    }
+    return { message_id: messageId, active_leaf_id: row.active_leaf_id };
+  }
+
+  /**
+   * Appends messages in order inside the caller's transaction, each following the one before, the
+   * first one the active leaf; the last one becomes the active leaf. Bumping `message_count` first
+   * takes the conversation's row lock, so concurrent appends get distinct, gap-free `seq` numbers.
    */
   async append(
     manager: EntityManager,
@@ -73,16 +100,23 @@ export class MessagesService {
     messages: NewMessage[],
   ): Promise<MessageEntity[]> {
     if (messages.length === 0) return [];
-    const bumped = await manager.query<[Array<{ message_count: number }>, number]>(
-      `UPDATE conversations SET message_count = message_count + $2, updated_at = now()
-       WHERE id = $1 RETURNING message_count`,
-      [conversationId, messages.length],
+    const ids = messages.map(() => randomUUID());
+    const bumped = await manager.query<
+      [Array<{ message_count: number; previous_leaf: string | null }>, number]
+    >(
+      `UPDATE conversations c SET message_count = c.message_count + $2, updated_at = now(),
+                                  active_leaf_id = $3
+       FROM (SELECT id, active_leaf_id FROM conversations WHERE id = $1 FOR UPDATE) AS before
+       WHERE c.id = before.id RETURNING c.message_count, before.active_leaf_id AS previous_leaf`,
+      [conversationId, messages.length, ids.at(-1)],
     );
-    const count = bumped[0][0]?.message_count;
-    if (count === undefined) throw new Error(`Conversation ${conversationId} vanished`);
-    const firstSeq = count - messages.length + 1;
+    const row = bumped[0][0];
+    if (row === undefined) throw new Error(`Conversation ${conversationId} vanished`);
+    const firstSeq = row.message_count - messages.length + 1;
     const entities = messages.map((message, index) =>
       manager.create(MessageEntity, {
+        id: ids[index],
+        parentId: index > 0 ? ids[index - 1] : row.previous_leaf,
         conversationId,
         seq: firstSeq + index,
         role: message.role,
@@ -146,4 +180,23 @@ export class MessagesService {
   ): Promise<MessageEntity | null> {
     return this.messages.findOne({ where: { conversationId, ...where }, order: { seq: 'DESC' } });
   }
+}
+
+/** A message of a branch listing, in the contract's shape. */
+function branchMessage(row: BranchMessageRow): MessageResponse {
+  return {
+    id: row.id,
+    parent_id: row.parent_id,
+    role: row.role,
+    content: row.content,
+    ...(row.tool_calls ? { tool_calls: row.tool_calls } : {}),
+    ...(row.tool_call_id ? { tool_call_id: row.tool_call_id } : {}),
+    ...(row.tool_name ? { tool_name: row.tool_name } : {}),
+    tokens: row.tokens,
+    status: row.status,
+    created_at: row.created_at.toISOString(),
+    sibling_count: row.sibling_ids.length,
+    sibling_index: row.sibling_ids.indexOf(row.id),
+    sibling_ids: row.sibling_ids,
+  };
 }

@@ -70,6 +70,10 @@ export class RunEntity {
   @Column({ name: 'awaiting_since', type: 'timestamptz', precision: 3, nullable: true })
   awaitingSince!: Date | null;
 
+  /** The user message the run answers (its own, or an earlier one it regenerates the answer to). */
+  @Column({ name: 'user_message_id', type: 'uuid', nullable: true })
+  userMessageId!: string | null;
+
   /** SHA-256 of the request that started the run: a reused Idempotency-Key must match it. */
   @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
   requestHash!: string | null;

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, QueryFailedError, Repository } from 'typeorm';
 import {
   appendUserMessageSql,
+  HISTORY_MAX_MESSAGES,
   historySql,
   type HistoryMessage,
 } from '../conversations/message.sql';
@@ -18,14 +20,26 @@ export const IDEMPOTENCY_WINDOW_HOURS = 24;
 /** Why a run could not be created. */
 export type StartConflict = 'not_found' | 'active_run' | 'idempotency_key';
 
+/**
+ * What a run answers: a new user message following the active leaf (`send`), a new user message
+ * beside an earlier one, with the same parent (`edit`), or an earlier user message again, the one
+ * `messageId` names or the one an answer of it follows (`regenerate`).
+ */
+export type RunTarget =
+  | { kind: 'send' }
+  | { kind: 'edit'; messageId: string }
+  | { kind: 'regenerate'; messageId: string };
+
 /** What a run needs to start. */
 export interface NewRun {
+  target: RunTarget;
   conversationId: string;
   userId: string;
   idempotencyKey: string | null;
   /** Fingerprint of the request, to tell a retry from another request reusing its key. */
   requestHash: string | null;
   ownerId: string;
+  /** The new user message (unused by `regenerate`, which answers a stored one). */
   content: string;
   contentTokens: number;
   /** Where the run's end is reported (checked by `WebhookUrlPolicy`); null: the default, if any. */
@@ -37,27 +51,81 @@ export interface StartedRunRow {
   runId: string;
   createdAt: Date;
   message: { id: string; seq: number; createdAt: Date };
+  /** The text of the user message the run answers. */
+  question: string;
   history: HistoryMessage[];
 }
 
+/** The run's row, inserted only into a conversation the user owns (the rows of `from`). */
+const INSERT_RUN = (from: string, userMessage: string, webhookUrl: string) => `run AS (
+    INSERT INTO runs (conversation_id, user_id, idempotency_key, request_hash, owner_id, status,
+                      user_message_id, webhook_url)
+    SELECT c.id, c.user_id, $3, $4, $5, 'running', ${userMessage}, ${webhookUrl} FROM ${from}
+    RETURNING id, created_at
+  )`;
+
 /**
  * Starts a run with its user message in one statement (one round trip, atomic): the run is inserted
- * only into a conversation the user owns, and the message takes the conversation's next seq; it
- * answers the conversation as it was before, the run's history. The
- * partial unique indexes decide conflicts atomically across every instance: another active run in
- * the conversation, or a reused Idempotency-Key.
+ * only into a conversation the user owns, and the message (`$8`, its id chosen by the caller) takes
+ * the conversation's next seq and becomes its active leaf; it answers the branch the message
+ * follows, the run's history. `send`: the message follows the active leaf. `edit`: it follows the
+ * parent of the user message `$9` (nothing is inserted when `$9` is not a user message of the
+ * conversation). The partial unique indexes decide conflicts atomically across every instance:
+ * another active run in the conversation, or a reused Idempotency-Key.
  */
-const START = `
-  WITH run AS (
-    INSERT INTO runs (conversation_id, user_id, idempotency_key, request_hash, owner_id, status,
-                      webhook_url)
-    SELECT c.id, c.user_id, $3, $4, $5, 'running', $8 FROM conversations c
-    WHERE c.id = $1 AND c.user_id = $2
-    RETURNING id, created_at
-  ), ${appendUserMessageSql({ conversationId: '$1', content: '$6', tokens: '$7', runId: 'run.id', from: 'run' })}
+function startStatement(kind: 'send' | 'edit'): string {
+  const edited =
+    kind === 'edit'
+      ? `edited AS (
+    SELECT m.parent_id FROM messages m WHERE m.id = $9 AND m.conversation_id = $1 AND m.role = 'user'
+  ), `
+      : '';
+  const parent = kind === 'edit' ? '(SELECT parent_id FROM edited)' : 'c.active_leaf_id';
+  const from =
+    kind === 'edit'
+      ? `conversations c WHERE c.id = $1 AND c.user_id = $2 AND EXISTS (SELECT 1 FROM edited)`
+      : `conversations c WHERE c.id = $1 AND c.user_id = $2`;
+  return `
+  WITH ${edited}parent AS (
+    SELECT ${parent} AS id FROM conversations c WHERE c.id = $1 AND c.user_id = $2
+  ), ${INSERT_RUN(from, '$8::uuid', kind === 'edit' ? '$10' : '$9')},
+  ${appendUserMessageSql({ id: '$8', conversationId: '$1', parentId: '(SELECT id FROM parent)', content: '$6', tokens: '$7', runId: 'run.id', from: 'run' })}
   SELECT run.id AS run_id, run.created_at, message.id AS message_id, message.seq,
-         message.created_at AS message_created_at, (${historySql('$1')}) AS history
+         message.created_at AS message_created_at, $6::text AS question,
+         (${historySql('$1', '(SELECT id FROM parent)')}) AS history
   FROM run, message`;
+}
+
+/**
+ * Starts a run that answers a stored user message again (`regenerate`), in one statement: `$6`
+ * names the user message, or a message of its answer (the nearest user message above it is the one
+ * answered). The message becomes the active leaf, so the new answer will be the branch shown; the
+ * earlier answer stays, as a sibling. No message is added; the history is the branch above it.
+ */
+const START_REGENERATE = `
+  WITH RECURSIVE up AS (
+    SELECT m.id, m.parent_id, m.role, 1 AS depth FROM messages m
+    WHERE m.id = $6 AND m.conversation_id = $1
+    UNION ALL
+    SELECT p.id, p.parent_id, p.role, up.depth + 1 FROM messages p JOIN up ON p.id = up.parent_id
+    WHERE up.role <> 'user' AND up.depth < ${HISTORY_MAX_MESSAGES}
+  ), target AS (
+    SELECT m.id, m.parent_id, m.seq, m.content, m.created_at FROM messages m
+    WHERE m.id = (SELECT id FROM up WHERE role = 'user' LIMIT 1)
+  ), ${INSERT_RUN(
+    'conversations c, target WHERE c.id = $1 AND c.user_id = $2',
+    'target.id',
+    '$7',
+  )}, leaf AS (
+    UPDATE conversations SET active_leaf_id = (SELECT id FROM target), updated_at = now()
+    WHERE id = $1 AND EXISTS (SELECT 1 FROM run)
+  )
+  SELECT run.id AS run_id, run.created_at, target.id AS message_id, target.seq,
+         target.created_at AS message_created_at, target.content AS question,
+         (${historySql('$1', '(SELECT parent_id FROM target)')}) AS history
+  FROM run, target`;
+
+const START = { send: startStatement('send'), edit: startStatement('edit') };
 
 /**
  * Closes every running run whose owner holds no lock any more (its process is gone; see
@@ -124,19 +192,30 @@ export class RunRepository {
       message_id: string;
       seq: number;
       message_created_at: Date;
+      question: string;
       history: HistoryMessage[];
     }>;
+    const { target } = run;
+    const common = [
+      run.conversationId,
+      run.userId,
+      run.idempotencyKey,
+      run.requestHash,
+      run.ownerId,
+    ];
+    const webhookUrl = run.webhookUrl ?? null;
     try {
-      rows = await manager.query(START, [
-        run.conversationId,
-        run.userId,
-        run.idempotencyKey,
-        run.requestHash,
-        run.ownerId,
-        run.content,
-        run.contentTokens,
-        run.webhookUrl ?? null,
-      ]);
+      rows =
+        target.kind === 'regenerate'
+          ? await manager.query(START_REGENERATE, [...common, target.messageId, webhookUrl])
+          : await manager.query(START[target.kind], [
+              ...common,
+              run.content,
+              run.contentTokens,
+              randomUUID(),
+              ...(target.kind === 'edit' ? [target.messageId] : []),
+              webhookUrl,
+            ]);
     } catch (error) {
       const conflict = conflictOf(error);
       if (conflict) return conflict;
@@ -148,6 +227,7 @@ export class RunRepository {
       runId: row.run_id,
       createdAt: row.created_at,
       message: { id: row.message_id, seq: row.seq, createdAt: row.message_created_at },
+      question: row.question,
       history: row.history,
     };
   }

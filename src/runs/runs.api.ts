@@ -20,13 +20,13 @@ import { CancelResponse, EventsResponse, RunResultResponse } from './dto/run.dto
 // The OpenAPI description of the runs routes, kept apart so that the controller reads as what it
 // does.
 
-const idempotencyKey = ApiHeader({
+export const idempotencyKey = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
   description: 'Repeating a request with the same key returns the run it started (24 hours).',
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
 });
-const lastEventId = ApiHeader({
+export const lastEventId = ApiHeader({
   name: 'Last-Event-ID',
   required: false,
   description: '`<run_id>:<seq>` of the last event the client has.',
@@ -36,7 +36,7 @@ export const runActive = ApiConflictResponse({
   description: 'A run is already active in this conversation (`run_active`).',
   headers: RETRY_AFTER_HEADERS,
 });
-const keyReused = ApiUnprocessableEntityResponse({
+export const keyReused = ApiUnprocessableEntityResponse({
   description: 'The Idempotency-Key was used for another message.',
 });
 export const tooMany = ApiTooManyRequestsResponse({
@@ -45,7 +45,7 @@ export const tooMany = ApiTooManyRequestsResponse({
 });
 
 /** A 200 stream of events, in both of its formats. */
-const eventStream = (description: string) =>
+export const eventStream = (description: string) =>
   ApiOkResponse({
     description:
       `${description} SSE (the default): each event is \`id: <run_id>:<seq>\`, \`event: <type>\`, ` +

@@ -7,6 +7,7 @@ import { BackgroundRunsController } from './background-runs.controller';
 import { BackgroundRunsService } from './background-runs.service';
 import { agentRunnerProvider } from './agent-runner.provider';
 import { LiveRuns } from './live-runs.registry';
+import { MessageRunsController } from './message-runs.controller';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
 import { ResponseCache } from './response-cache';
 import { RunApprovalsController } from './run-approvals.controller';
@@ -29,7 +30,12 @@ import { RunsService } from './runs.service';
     ConversationsModule,
     WebhooksModule,
   ],
-  controllers: [RunsController, RunApprovalsController, BackgroundRunsController],
+  controllers: [
+    RunsController,
+    RunApprovalsController,
+    BackgroundRunsController,
+    MessageRunsController,
+  ],
   providers: [
     ResilientAgentHooks,
     ResponseCache,

@@ -28,6 +28,7 @@ import type { RunStream } from './run-stream.responder';
 import {
   type NewRun,
   RunRepository,
+  type RunTarget,
   type StartConflict,
   type StartedRunRow,
 } from './run.repository';
@@ -67,18 +68,21 @@ export class RunsService {
    * Stores the user message and starts a run in the background. With an Idempotency-Key that
    * already names a run of this user and conversation, returns that run instead (422 when the key
    * came with another message).
-   * @throws 400 content too long, 404 unknown conversation, 409 a run is active, 429/503 not
-   *   admitted now (see {@link LiveRuns.admit})
+   * `target` says what the run answers: a new message (the default), an edit of a user message, or
+   * a user message answered again (see {@link RunTarget}).
+   * @throws 400 content too long, 404 unknown conversation or message, 409 a run is active,
+   *   429/503 not admitted now (see {@link LiveRuns.admit})
    */
   async start(
     userId: string,
     conversationId: string,
     content: string,
     idempotencyKey?: string,
-    options: { webhookUrl?: string } = {},
+    options: { webhookUrl?: string; target?: RunTarget } = {},
   ): Promise<StartedRun> {
     const startedAt = Date.now();
-    if (content.length > this.app.maxMessageChars) {
+    const target = options.target ?? { kind: 'send' };
+    if (target.kind !== 'regenerate' && content.length > this.app.maxMessageChars) {
       throw new ValidationFailedException([
         { field: 'content', message: `must be at most ${this.app.maxMessageChars} characters` },
       ]);
@@ -86,10 +90,11 @@ export class RunsService {
     const ticket = await this.live.admit(userId);
     try {
       const run: NewRun = {
+        target,
         conversationId,
         userId,
         idempotencyKey: idempotencyKey ?? null,
-        requestHash: idempotencyKey ? fingerprint(content) : null,
+        requestHash: idempotencyKey ? fingerprint(target, content) : null,
         ownerId: this.log.ownerKey,
         content,
         // Counted once, when stored: every later run reads the count with the history.
@@ -104,9 +109,7 @@ export class RunsService {
         await this.repository.freeStaleKey(userId, conversationId, idempotencyKey!);
         started = await this.insert(run);
       }
-      if (started === 'not_found') {
-        throw new NotFoundDomainException(ErrorCode.ConversationNotFound, 'Conversation');
-      }
+      if (started === 'not_found') throw await this.notFound(run);
       if (started === 'active_run' || started === 'idempotency_key') {
         // Names the run in the way, so that the client can follow it (GET .../stream) or cancel it.
         const active = await this.repository.findActive(conversationId);
@@ -134,8 +137,11 @@ export class RunsService {
     content: string,
     idempotencyKey?: string,
     lastEventId?: StreamEventId,
+    target?: RunTarget,
   ): Promise<RunStream> {
-    const { runId, replayed } = await this.start(userId, conversationId, content, idempotencyKey);
+    const { runId, replayed } = await this.start(userId, conversationId, content, idempotencyKey, {
+      target,
+    });
     const afterSeq = replayed && lastEventId?.runId === runId ? lastEventId.seq : 0;
     return {
       runId,
@@ -317,17 +323,37 @@ export class RunsService {
     return { runId: existing.id, replayed: true };
   }
 
+  /**
+   * Why a run could not start: the conversation is not the user's (404), or the message an edit or
+   * a regenerate names is not one of the conversation (404) or, for an edit, not a user message
+   * (400). Read only on this error path, so the start stays one statement.
+   */
+  private async notFound(run: NewRun): Promise<DomainException> {
+    await this.conversations.requireOwned(run.userId, run.conversationId);
+    const { target } = run;
+    const message =
+      target.kind === 'send'
+        ? null
+        : await this.messages.findOne(run.conversationId, { id: target.messageId });
+    if (message && target.kind === 'edit' && message.role !== 'user') {
+      return new ValidationFailedException([
+        { field: 'message_id', message: 'must name a user message; only questions are edited' },
+      ]);
+    }
+    return new NotFoundDomainException(ErrorCode.MessageNotFound, 'Message');
+  }
+
   private launch(run: NewRun, started: StartedRunRow, startedAt: number): void {
     const live = new LiveRun(started.runId, run.userId, run.conversationId);
     this.log.open(started.runId, live.abort);
     this.live.launch(live, (executing) =>
       this.executor.execute({
         run: executing,
-        question: { content: run.content, history: started.history },
+        question: { content: started.question, history: started.history },
         scope: {
           userId: run.userId,
           conversationId: run.conversationId,
-          hasHistory: started.message.seq > 1,
+          hasHistory: started.history.length > 0,
         },
         startedAt,
       }),
@@ -350,7 +376,11 @@ function cancelledWhilePaused(conversationId: string): UnnumberedTerminalEvent {
   };
 }
 
-/** What tells two requests apart under one Idempotency-Key. */
-function fingerprint(content: string): string {
-  return createHash('sha256').update(content).digest('hex');
+/** What tells two requests apart under one Idempotency-Key (a new message: its text alone). */
+function fingerprint(target: RunTarget, content: string): string {
+  const hash = createHash('sha256');
+  if (target.kind === 'regenerate') hash.update(`regenerate\u0000${target.messageId}`);
+  else if (target.kind === 'edit') hash.update(`edit\u0000${target.messageId}\u0000${content}`);
+  else hash.update(content);
+  return hash.digest('hex');
 }

@@ -9,6 +9,7 @@ export enum ErrorCode {
   ConversationNotFound = 'conversation_not_found',
   RunNotFound = 'run_not_found',
   ResyncRequired = 'resync_required',
+  MessageNotFound = 'message_not_found',
   RouteNotFound = 'route_not_found',
   Conflict = 'conflict',
   IdempotencyKeyReused = 'idempotency_key_reused',

@@ -27,6 +27,13 @@ export class ConversationResponse {
 /** A message as the API shows it. */
 export class MessageResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The message this one follows (null for a first message).',
+  })
+  parent_id!: string | null;
   @ApiProperty({ enum: ['user', 'assistant', 'tool'] }) role!: string;
   @ApiProperty() content!: string;
   @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) tool_calls?: StoredToolCall[];
@@ -35,11 +42,30 @@ export class MessageResponse {
   @ApiProperty() tokens!: number;
   @ApiProperty({ enum: ['complete', 'partial', 'failed'] }) status!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiPropertyOptional({
+    description:
+      'In a branch listing: how many versions of this message there are (the messages with the ' +
+      'same parent, itself included; 1 when it was never edited or regenerated).',
+    minimum: 1,
+  })
+  sibling_count?: number;
+  @ApiPropertyOptional({
+    description: 'In a branch listing: its position among them, 0-based, oldest first.',
+    minimum: 0,
+  })
+  sibling_index?: number;
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'In a branch listing: the ids of the versions, oldest first (`PUT .../active-branch` shows one).',
+  })
+  sibling_ids?: string[];
 
   /** Maps a stored row to the contract's shape; tool fields appear only when set. */
   static from(entity: MessageEntity): MessageResponse {
     return {
       id: entity.id,
+      parent_id: entity.parentId,
       role: entity.role,
       content: entity.content,
       ...(entity.toolCalls ? { tool_calls: entity.toolCalls } : {}),
@@ -52,10 +78,42 @@ export class MessageResponse {
   }
 }
 
+/** A conversation in a list: with `?q=`, also how well it matched and where. */
+export class ConversationListItem extends ConversationResponse {
+  @ApiPropertyOptional({
+    description: 'With `?q=`: the full-text rank (higher is better; hits come best first).',
+  })
+  rank?: number;
+  @ApiPropertyOptional({
+    description:
+      'With `?q=`: a few words around the hits of the best matching message (or of the title), ' +
+      'HTML-escaped, each hit in `<mark>…</mark>`; fragments are joined by ` … `.',
+  })
+  snippet?: string;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'With `?q=`: the message the snippet comes from (null: from the title).',
+  })
+  snippet_message_id?: string | null;
+}
+
 /** A page of conversations. */
 export class ConversationPage {
-  @ApiProperty({ type: [ConversationResponse] }) items!: ConversationResponse[];
+  @ApiProperty({ type: [ConversationListItem] }) items!: ConversationListItem[];
   @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}
+
+/** The answer of `PUT /conversations/{id}/active-branch`. */
+export class ActiveBranchResponse {
+  @ApiProperty({ format: 'uuid', description: 'The message that was selected.' })
+  message_id!: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The last message of the branch now shown: the newest descendant, down to a leaf.',
+  })
+  active_leaf_id!: string;
 }
 
 /** A page of messages. */

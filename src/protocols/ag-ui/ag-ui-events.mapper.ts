@@ -156,6 +156,11 @@ export function toAgUiEvents(
       closeText();
       events.push({ type: EventType.RUN_ERROR, message: event.message, code: event.code });
       break;
+    case 'resync_required':
+      // The events to resume from are gone: the frontend reloads the messages.
+      closeText();
+      events.push({ type: EventType.RUN_ERROR, message: event.message, code: 'resync_required' });
+      break;
   }
   return { events, state: { started: true, textMessageId } };
 }

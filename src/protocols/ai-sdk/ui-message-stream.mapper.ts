@@ -105,6 +105,8 @@ export function toUiMessageChunks(
       done = true;
       break;
     case 'error':
+    case 'resync_required':
+      // A resync means the events to resume from are gone: the frontend reloads the messages.
       closeText();
       chunks.push(
         { type: 'error', errorText: event.message },
