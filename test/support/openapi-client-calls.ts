@@ -20,6 +20,7 @@ export function describe(event: RunEvent): string {
     case 'tool_result': return event.result + String(event.is_error);
     case 'complete_state': return event.finish_reason + event.usage.output_tokens + event.message_id;
     case 'error': return event.code + String(event.retryable);
+    case 'resync_required': return event.reason + event.message;
   }
 }
 
