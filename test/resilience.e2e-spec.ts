@@ -27,6 +27,7 @@ describe('Circuit breaker endpoints (e2e)', () => {
       'llm',
       'tools',
       'vector_search',
+      'webhooks',
     ]);
     const tools = res.body.find((b: { name: string }) => b.name === 'tools');
     expect(tools).toMatchObject({

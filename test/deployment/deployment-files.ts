@@ -50,6 +50,7 @@ export const SECRET_VARIABLES = [
   'AUTH_STREAM_TOKEN_SECRET',
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
+  'WEBHOOKS_SECRET',
 ] as const;
 
 // --- Dockerfile ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ export function describe(event: RunEvent): string {
     case 'approval_required': return event.tool_call_id + JSON.stringify(event.args);
     case 'complete_state': return event.finish_reason + event.usage.output_tokens + event.message_id;
     case 'error': return event.code + String(event.retryable);
+    case 'resync_required': return event.reason + event.message;
   }
 }
 
