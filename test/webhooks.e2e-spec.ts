@@ -172,6 +172,44 @@ describe('Webhooks (e2e)', () => {
     }
   });
 
+  it('reports a run that paused for approval, then its end once decided', async () => {
+    const receiver = await startWebhookReceiver(() => 204);
+    try {
+      const id = await newConversation();
+      const run = await startRun(id, {
+        content: 'Remind me to water the plants',
+        webhook_url: receiver.url,
+      });
+      await waitFor(() => (receiver.accepted().size > 0 ? true : undefined));
+      const paused = receiver.received[0].verified as WebhookBody;
+      expect(paused.type).toBe('run.awaiting_approval');
+      expect(paused.data).toMatchObject({
+        run_id: run.body.run_id,
+        status: 'awaiting_approval',
+        message: null,
+        error: null,
+      });
+      const events = await request(t.server)
+        .get(`/api/v1/conversations/${id}/events`)
+        .set('Authorization', auth)
+        .expect(200);
+      const call = (events.body.events as Array<Record<string, string>>).find(
+        (e) => e.type === 'approval_required',
+      )!;
+      await request(t.server)
+        .post(`/api/v1/conversations/${id}/runs/${run.body.run_id}/approvals`)
+        .set('Authorization', auth)
+        .send({ decisions: [{ tool_call_id: call.tool_call_id, decision: 'approve' }] })
+        .expect(200);
+      await waitFor(() => (receiver.accepted().size > 1 ? true : undefined));
+      const ended = receiver.received.at(-1)!.verified as WebhookBody;
+      expect(ended.type).toBe('run.completed');
+      expect(ended.data).toMatchObject({ run_id: run.body.run_id, status: 'completed' });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('refuses at delivery time a destination that resolves to a private address', async () => {
     const receiver = await startWebhookReceiver(() => 200);
     // The deployment default is not checked at request time; delivery refuses it on every attempt.

@@ -162,7 +162,14 @@ export class RunEventStore {
         FOR UPDATE
       )`;
       const extra = alsoStore ? `, ${alsoStore(OWNED_RUN_CTE)(param)}` : '';
-      return `WITH ${owned}${extra}, paused AS (
+      // Its webhook says it waits (the payload has neither message nor error).
+      return `WITH ${owned}${extra}, paused_run AS (
+        SELECT r.id AS run_id, r.conversation_id, r.user_id, r.webhook_url,
+               'awaiting_approval'::text AS status, NULL::json AS event
+        FROM runs r JOIN ${OWNED_RUN_CTE} o ON o.id = r.id
+      ), webhook AS (
+        ${this.webhooks.enqueueRunEnd('paused_run')(param)}
+      ), paused AS (
         UPDATE runs SET status = 'awaiting_approval', awaiting_since = now()
         FROM ${OWNED_RUN_CTE} WHERE runs.id = ${OWNED_RUN_CTE}.id
         RETURNING pg_notify('${RUN_EVENTS_CHANNEL}', runs.id::text || ':${PAUSED_NOTICE}')
