@@ -3,7 +3,7 @@ import { type BaseEvent, EventType, HttpAgent, type Message } from '@ag-ui/clien
 import { Client } from 'pg';
 import request from 'supertest';
 import { createConversation } from './support/conversations';
-import { FakeOpenAIServer } from './support/fake-openai-server';
+import { type FakeModelApp, startFakeModelApp } from './support/fake-model-app';
 import { expectProblem } from './support/problem';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
@@ -208,25 +208,17 @@ describe('AG-UI (e2e)', () => {
   });
 
   describe('when the model fails', () => {
-    let fake: FakeOpenAIServer;
+    let fake: FakeModelApp;
     let failing: TestApp;
 
     beforeAll(async () => {
-      fake = await FakeOpenAIServer.start();
-      failing = await startTestApp({
-        LLM_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.baseUrl,
-        OPENAI_API_KEY: 'sk-test',
-        LLM_MODEL: 'gpt-test',
-      });
+      fake = await startFakeModelApp();
+      failing = fake.app;
     });
-    afterAll(async () => {
-      await failing.close();
-      await fake.close();
-    });
+    afterAll(() => fake.close());
 
     it('ends the run with RUN_ERROR carrying the code, and HttpAgent reports it', async () => {
-      fake.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+      fake.model.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
       const id = await createConversation(failing.server, token);
       const errors: BaseEvent[] = [];
       const agent = new HttpAgent({

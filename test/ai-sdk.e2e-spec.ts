@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { NodeChat, textOf } from './support/ai-sdk-chat';
 import { createConversation } from './support/conversations';
-import { FakeOpenAIServer } from './support/fake-openai-server';
+import { type FakeModelApp, startFakeModelApp } from './support/fake-model-app';
 import { expectProblem } from './support/problem';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
@@ -295,26 +295,19 @@ describe('AI SDK UI message stream (e2e)', () => {
     expectProblem(badId, 400, 'validation_failed');
     expect(await runsOf(id)).toHaveLength(0);
   });
+
   describe('when the model fails', () => {
-    let fake: FakeOpenAIServer;
+    let fake: FakeModelApp;
     let failing: TestApp;
 
     beforeAll(async () => {
-      fake = await FakeOpenAIServer.start();
-      failing = await startTestApp({
-        LLM_PROVIDER: 'openai',
-        OPENAI_BASE_URL: fake.baseUrl,
-        OPENAI_API_KEY: 'sk-test',
-        LLM_MODEL: 'gpt-test',
-      });
+      fake = await startFakeModelApp();
+      failing = fake.app;
     });
-    afterAll(async () => {
-      await failing.close();
-      await fake.close();
-    });
+    afterAll(() => fake.close());
 
     it("shows the run's error as useChat's error (error chunk), and the chat can go on", async () => {
-      fake.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+      fake.model.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
       const id = await createConversation(failing.server, token);
       const errors: Error[] = [];
       const chat = new NodeChat({
@@ -337,8 +330,8 @@ describe('AI SDK UI message stream (e2e)', () => {
       expect(chat.error?.message).toBe(runEvent.message);
       expect(errors.map((error) => error.message)).toEqual([runEvent.message]);
 
-      fake.reset();
-      fake.enqueue({ steps: [{ text: 'Back again.' }] });
+      fake.model.reset();
+      fake.model.enqueue({ steps: [{ text: 'Back again.' }] });
       await chat.sendMessage({ text: 'and now?' });
       expect(chat.status).toBe('ready');
       expect(textOf(chat.messages.at(-1))).toBe('Back again.');

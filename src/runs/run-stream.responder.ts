@@ -26,7 +26,14 @@ export interface RunStream {
  */
 export interface StreamProtocol {
   readonly headers?: Readonly<Record<string, string>>;
-  encoder(): (event: RunEvent) => string;
+  encoder(): ProtocolEncoder;
+}
+
+/** One stream's framing: each event, and what closes a stream that ends without a terminal event. */
+export interface ProtocolEncoder {
+  encode(event: RunEvent): string;
+  /** After the last event of a run that paused (approval) rather than ended; '' for nothing. */
+  end?(): string;
 }
 
 /** The longest the terminal event waits for a client to take what it was sent before it. */
@@ -83,11 +90,14 @@ export class RunStreamResponder {
       ? 'sse'
       : negotiateStreamFormat(req.headers.accept, req.query.format as string | undefined);
     for (const [name, value] of Object.entries(protocol?.headers ?? {})) res.setHeader(name, value);
-    const encode = protocol?.encoder();
+    const encoder = protocol?.encoder();
     const writer = slot.open(
       res,
       format,
-      encode && { encode: (event) => encode(event as RunEvent) },
+      encoder && {
+        encode: (event) => encoder.encode(event as RunEvent),
+        encodeEnd: encoder.end && (() => encoder.end!()),
+      },
     );
     void writer.closed.then((reason) => {
       observation.completed(reason);

@@ -96,6 +96,29 @@ describe('EventStreamWriter framing over a real socket', () => {
     expect(writer.stats.eventsWritten).toBe(shown.length);
   });
 
+  it('closes with encodeEnd a stream that completes without a terminal event, never at shutdown', async () => {
+    await server.close();
+    server = await startWriterTestServer({
+      encode: (event) => `data: ${event.type}\n\n`,
+      encodeEnd: () => 'data: paused\n\n',
+    });
+    const [first] = sampleRun();
+    const completed = RawStreamClient.get(server.port, '/');
+    const paused = await server.nextStream();
+    const shutDown = RawStreamClient.get(server.port, '/');
+    const stopped = await server.nextStream();
+
+    paused.writer.send(first);
+    await paused.writer.end();
+    await completed.waitFor(() => completed.ended);
+    expect(completed.body).toBe(
+      ': connected\nretry: 3000\ndata: message_chunk\n\ndata: paused\n\n',
+    );
+    await stopped.writer.end(undefined, 'server_shutdown');
+    await shutDown.waitFor(() => shutDown.ended);
+    expect(shutDown.body).toBe(': connected\nretry: 3000\n');
+  });
+
   it('drops events sent after the terminal event instead of writing past the end', async () => {
     const [first, , , , , terminal] = sampleRun();
     const client = RawStreamClient.get(server.port, '/?format=ndjson');

@@ -22,6 +22,11 @@ export interface EventStreamWriterOptions extends Pick<
    * show; made per stream, so it may keep state.
    */
   readonly encode?: (event: StreamEvent) => string;
+  /**
+   * With `encode`: what closes the protocol when the stream completes without a terminal event
+   * (a run paused for approval); '' for nothing. Not written at shutdown.
+   */
+  readonly encodeEnd?: () => string;
 }
 
 /** Figures for metrics, updated in place while the stream runs. */
@@ -225,6 +230,12 @@ export class EventStreamWriter {
       this.pending.push(chunk);
       this.pendingBytes += bytes;
       this.pendingEvents += 1;
+    } else if (reason === 'completed' && this.options.encodeEnd) {
+      const trailer = this.options.encodeEnd();
+      const bytes = Buffer.byteLength(trailer);
+      if (!this.fits(bytes)) return this.close('overflow');
+      if (trailer !== '') this.pending.push(trailer);
+      this.pendingBytes += bytes;
     }
     this.current = 'ending';
     this.endReason = reason;

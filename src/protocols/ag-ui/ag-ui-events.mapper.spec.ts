@@ -1,10 +1,13 @@
+import { verifyEvents } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
+import { from } from 'rxjs';
 import { EventSchemas } from '@ag-ui/core/schemas';
 import type { RunEvent } from '../../runs/run-event.types';
 import { runEventFixture } from '../testing/run-events.fixture';
 import {
   AG_UI_STREAM_START,
   type AgUiEvent,
+  endAgUiStream,
   agUiStreamEncoder,
   toAgUiEvents,
 } from './ag-ui-events.mapper';
@@ -86,20 +89,55 @@ describe('toAgUiEvents', () => {
     });
   });
 
-  it('marks a failed tool result and tells a paused call as a CUSTOM event', () => {
-    const events = mapAll([
-      run.toolResult('c', 'x', 'boom', true),
-      run.approval('d', 'y', { z: 1 }),
-    ]);
-    expect(events[1]).toMatchObject({
+  it('marks a failed tool result', () => {
+    expect(mapAll([run.toolResult('c', 'x', 'boom', true)])[1]).toMatchObject({
       type: EventType.TOOL_CALL_RESULT,
       metadata: { is_error: true },
     });
-    expect(events[2]).toEqual({
-      type: EventType.CUSTOM,
-      name: 'approval_required',
-      value: { tool_call_id: 'd', tool_name: 'y', args: { z: 1 } },
+  });
+
+  it('ends a stream that paused for approval with RUN_FINISHED naming each pending call as an interrupt', async () => {
+    let state = AG_UI_STREAM_START;
+    const events: AgUiEvent[] = [];
+    for (const event of [
+      run.toolCall('c1', 'set_reminder', { text: 'a' }),
+      run.approval('c1', 'set_reminder'),
+      run.toolCall('c2', 'set_reminder', { text: 'b' }),
+      run.approval('c2', 'set_reminder'),
+    ]) {
+      const step = toAgUiEvents(event, IDS, state);
+      state = step.state;
+      events.push(...step.events);
+    }
+    const end = endAgUiStream(IDS, state);
+    expect(end).toEqual([
+      {
+        type: EventType.RUN_FINISHED,
+        ...IDS,
+        outcome: {
+          type: 'interrupt',
+          interrupts: [
+            { id: 'c1', reason: 'tool_approval', toolCallId: 'c1' },
+            { id: 'c2', reason: 'tool_approval', toolCallId: 'c2' },
+          ],
+        },
+      },
+    ]);
+    expect(endAgUiStream(IDS, AG_UI_STREAM_START)).toEqual([]);
+    // The client's own verifier accepts the whole paused stream.
+    const verified = await new Promise<unknown[]>((resolve, reject) => {
+      const seen: unknown[] = [];
+      // The client bundles its own rxjs: one Observable handed over, subscribed as a plain one.
+      const source = from([...events, ...end]) as unknown as Parameters<
+        ReturnType<typeof verifyEvents>
+      >[0];
+      verifyEvents()(source).subscribe({
+        next: (event) => seen.push(event),
+        error: reject,
+        complete: () => resolve(seen),
+      });
     });
+    expect(verified).toHaveLength(events.length + 1);
   });
 
   it('produces only events that @ag-ui/core accepts', () => {
@@ -107,7 +145,6 @@ describe('toAgUiEvents', () => {
       run.chunk('a'),
       run.toolCall('c', 'calculator'),
       run.toolResult('c', 'calculator', '1', true),
-      run.approval('d', 'y'),
       run.complete(),
       run.error('x', 'y'),
     ]);
@@ -119,7 +156,7 @@ describe('agUiStreamEncoder', () => {
   beforeEach(() => run.reset());
 
   it('writes each AG-UI event as an SSE data block', () => {
-    const blocks = agUiStreamEncoder(IDS)(run.chunk('Hi')).split('\n\n').filter(Boolean);
+    const blocks = agUiStreamEncoder(IDS).encode(run.chunk('Hi')).split('\n\n').filter(Boolean);
     expect(blocks).toHaveLength(3);
     expect(blocks.every((block) => block.startsWith('data: '))).toBe(true);
     expect(JSON.parse(blocks[2].slice(6))).toEqual({

@@ -1,5 +1,4 @@
 import {
-  type CustomEvent,
   EventType,
   type RunErrorEvent,
   type RunFinishedEvent,
@@ -14,6 +13,7 @@ import {
 } from '@ag-ui/core';
 import { EventEncoder } from '@ag-ui/encoder';
 import type { RunEvent } from '../../runs/run-event.types';
+import type { ProtocolEncoder } from '../../runs/run-stream.responder';
 
 /** The AG-UI events this adapter sends. */
 export type AgUiEvent =
@@ -25,7 +25,6 @@ export type AgUiEvent =
   | ToolCallArgsEvent
   | ToolCallEndEvent
   | ToolCallResultEvent
-  | CustomEvent
   | RunFinishedEvent
   | RunErrorEvent;
 
@@ -43,6 +42,8 @@ export interface AgUiStreamState {
   readonly started: boolean;
   /** The text message being streamed, until a tool call or the end closes it. */
   readonly textMessageId?: string;
+  /** Tool calls waiting for approval: the run paused, and no terminal run event will come. */
+  readonly awaitingApproval?: readonly string[];
 }
 
 /** The state of a stream that has sent nothing yet. */
@@ -69,6 +70,7 @@ export function toAgUiEvents(
 ): AgUiStreamStep {
   const events: AgUiEvent[] = [];
   let textMessageId = state.textMessageId;
+  let awaitingApproval = state.awaitingApproval;
   if (!state.started) {
     events.push({
       type: EventType.RUN_STARTED,
@@ -128,13 +130,8 @@ export function toAgUiEvents(
       break;
     case 'approval_required':
       closeText();
-      // AG-UI's interrupts ask for one RUN_FINISHED naming every pending call; ours come one by
-      // one. Told as they are; decide with POST .../runs/{run_id}/approvals.
-      events.push({
-        type: EventType.CUSTOM,
-        name: 'approval_required',
-        value: { tool_call_id: event.tool_call_id, tool_name: event.tool_name, args: event.args },
-      });
+      // AG-UI names every pending call in one RUN_FINISHED (interrupt), once the stream ends.
+      awaitingApproval = [...(awaitingApproval ?? []), event.tool_call_id];
       break;
     case 'complete_state':
       closeText();
@@ -162,16 +159,45 @@ export function toAgUiEvents(
       events.push({ type: EventType.RUN_ERROR, message: event.message, code: 'resync_required' });
       break;
   }
-  return { events, state: { started: true, textMessageId } };
+  return { events, state: { started: true, textMessageId, awaitingApproval } };
+}
+
+/**
+ * The events that end a stream whose run paused for approval (no terminal event came):
+ * `RUN_FINISHED` with an `interrupt` outcome, one interrupt per pending tool call (its id is the
+ * tool call id; decide with `POST .../runs/{run_id}/approvals`). None for a stream that ended
+ * otherwise.
+ */
+export function endAgUiStream(ids: AgUiRunIds, state: AgUiStreamState): AgUiEvent[] {
+  if (!state.awaitingApproval?.length) return [];
+  return [
+    {
+      type: EventType.RUN_FINISHED,
+      threadId: ids.threadId,
+      runId: ids.runId,
+      outcome: {
+        type: 'interrupt',
+        interrupts: state.awaitingApproval.map((id) => ({
+          id,
+          reason: 'tool_approval',
+          toolCallId: id,
+        })),
+      },
+    },
+  ];
 }
 
 /** An encoder for one run's stream: each run event as AG-UI events in SSE (`@ag-ui/encoder`). */
-export function agUiStreamEncoder(ids: AgUiRunIds): (event: RunEvent) => string {
+export function agUiStreamEncoder(ids: AgUiRunIds): ProtocolEncoder {
   const encoder = new EventEncoder();
+  const frame = (events: AgUiEvent[]) => events.map((e) => encoder.encodeSSE(e)).join('');
   let state = AG_UI_STREAM_START;
-  return (event) => {
-    const step = toAgUiEvents(event, ids, state);
-    state = step.state;
-    return step.events.map((agUiEvent) => encoder.encodeSSE(agUiEvent)).join('');
+  return {
+    encode: (event) => {
+      const step = toAgUiEvents(event, ids, state);
+      state = step.state;
+      return frame(step.events);
+    },
+    end: () => frame(endAgUiStream(ids, state)),
   };
 }

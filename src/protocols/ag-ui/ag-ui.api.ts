@@ -24,7 +24,7 @@ export const ApiAgUiRun = () =>
       description:
         'AG-UI events over SSE, each `data: <event JSON>`: `RUN_STARTED`, ' +
         '`TEXT_MESSAGE_START`/`CONTENT`/`END`, `TOOL_CALL_START`/`ARGS`/`END`, `TOOL_CALL_RESULT`, ' +
-        '`CUSTOM` (`approval_required`), then `RUN_FINISHED` or `RUN_ERROR`.',
+        'then `RUN_FINISHED` (an `interrupt` outcome for a run paused for approval) or `RUN_ERROR`.',
       content: {
         'text/event-stream': {
           schema: { type: 'string', description: 'SSE blocks, each `data: <AG-UI event JSON>`.' },

@@ -1,6 +1,7 @@
 import type { RunEvent } from '../../runs/run-event.types';
 import { runEventFixture } from '../testing/run-events.fixture';
 import {
+  endUiMessageStream,
   toUiMessageChunks,
   UI_MESSAGE_STREAM_START,
   uiMessageStreamEncoder,
@@ -88,12 +89,19 @@ describe('toUiMessageChunks', () => {
     });
   });
 
-  it('asks for approval of a paused tool call', () => {
-    expect(mapAll([run.approval('c', 'x')]).at(-1)).toEqual({
-      type: 'tool-approval-request',
-      approvalId: 'c',
-      toolCallId: 'c',
+  it('asks for approval of a paused tool call, and ends the paused stream with finish (tool-calls)', () => {
+    const paused = toUiMessageChunks(run.approval('c', 'x'), {
+      started: true,
+      afterTools: false,
     });
+    expect(paused.chunks).toEqual([
+      { type: 'tool-approval-request', approvalId: 'c', toolCallId: 'c' },
+    ]);
+    expect(endUiMessageStream(paused.state)).toEqual([
+      { type: 'finish-step' },
+      { type: 'finish', finishReason: 'tool-calls' },
+    ]);
+    expect(endUiMessageStream(UI_MESSAGE_STREAM_START)).toEqual([]);
   });
 
   it('maps a cancelled run to finish reason other', () => {
@@ -108,13 +116,25 @@ describe('uiMessageStreamEncoder', () => {
   beforeEach(() => run.reset());
 
   it('frames each chunk as an SSE data block and ends the stream with [DONE]', () => {
-    const encode = uiMessageStreamEncoder();
-    expect(encode(run.chunk('Hi'))).toBe(
+    const encoder = uiMessageStreamEncoder();
+    expect(encoder.encode(run.chunk('Hi'))).toBe(
       'data: {"type":"start","messageId":"run-1"}\n\n' +
         'data: {"type":"start-step"}\n\n' +
         'data: {"type":"text-start","id":"text-1"}\n\n' +
         'data: {"type":"text-delta","id":"text-1","delta":"Hi"}\n\n',
     );
-    expect(encode(run.complete()).endsWith('\n\ndata: [DONE]\n\n')).toBe(true);
+    expect(encoder.encode(run.complete()).endsWith('\n\ndata: [DONE]\n\n')).toBe(true);
+    expect(encoder.end?.()).toBe('');
+  });
+
+  it('closes a stream that paused for approval with finish and [DONE]', () => {
+    const encoder = uiMessageStreamEncoder();
+    encoder.encode(run.toolCall('c', 'set_reminder'));
+    encoder.encode(run.approval('c', 'set_reminder'));
+    expect(encoder.end?.()).toBe(
+      'data: {"type":"finish-step"}\n\n' +
+        'data: {"type":"finish","finishReason":"tool-calls"}\n\n' +
+        'data: [DONE]\n\n',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { UIMessageChunk } from 'ai';
 import type { RunEvent, RunFinishReason } from '../../runs/run-event.types';
+import type { ProtocolEncoder } from '../../runs/run-stream.responder';
 
 /** Where a UI message stream stands between two run events. */
 export interface UiMessageStreamState {
@@ -9,6 +10,8 @@ export interface UiMessageStreamState {
   readonly textId?: string;
   /** Tool results came since the step began: the next text is the model's next step. */
   readonly afterTools: boolean;
+  /** A tool call waits for approval: the run pauses, and no terminal run event will come. */
+  readonly awaitingApproval?: boolean;
 }
 
 /** The state of a stream that has sent nothing yet. */
@@ -41,7 +44,7 @@ export function toUiMessageChunks(
   state: UiMessageStreamState,
 ): UiMessageStreamStep {
   const chunks: UIMessageChunk[] = [];
-  let { textId, afterTools } = state;
+  let { textId, afterTools, awaitingApproval } = state;
   if (!state.started)
     chunks.push({ type: 'start', messageId: event.run_id }, { type: 'start-step' });
   const closeText = () => {
@@ -86,6 +89,7 @@ export function toUiMessageChunks(
         approvalId: event.tool_call_id,
         toolCallId: event.tool_call_id,
       });
+      awaitingApproval = true;
       break;
     case 'complete_state':
       closeText();
@@ -115,7 +119,17 @@ export function toUiMessageChunks(
       done = true;
       break;
   }
-  return { chunks, state: { started: true, textId, afterTools }, done };
+  return { chunks, state: { started: true, textId, afterTools, awaitingApproval }, done };
+}
+
+/**
+ * The chunks that end a stream whose run paused for approval (no terminal event came): the step
+ * and the message finish with `tool-calls`, as the SDK's own server does when a call needs
+ * approval. None for a stream that ended otherwise.
+ */
+export function endUiMessageStream(state: UiMessageStreamState): UIMessageChunk[] {
+  if (!state.awaitingApproval) return [];
+  return [{ type: 'finish-step' }, { type: 'finish', finishReason: 'tool-calls' }];
 }
 
 /** The header by which the AI SDK knows a UI message stream. */
@@ -125,13 +139,22 @@ export const UI_MESSAGE_STREAM_HEADERS = { 'x-vercel-ai-ui-message-stream': 'v1'
  * An encoder for one stream: each run event as SSE `data: <chunk JSON>` blocks, and the stream's
  * end as `data: [DONE]`, the framing the SDK's `DefaultChatTransport` parses.
  */
-export function uiMessageStreamEncoder(): (event: RunEvent) => string {
+export function uiMessageStreamEncoder(): ProtocolEncoder {
   let state = UI_MESSAGE_STREAM_START;
-  return (event) => {
-    const step = toUiMessageChunks(event, state);
-    state = step.state;
+  const frame = (chunks: UIMessageChunk[], done: boolean) => {
     let sse = '';
-    for (const chunk of step.chunks) sse += `data: ${JSON.stringify(chunk)}\n\n`;
-    return step.done ? `${sse}data: [DONE]\n\n` : sse;
+    for (const chunk of chunks) sse += `data: ${JSON.stringify(chunk)}\n\n`;
+    return done ? `${sse}data: [DONE]\n\n` : sse;
+  };
+  return {
+    encode: (event) => {
+      const step = toUiMessageChunks(event, state);
+      state = step.state;
+      return frame(step.chunks, step.done);
+    },
+    end: () => {
+      const chunks = endUiMessageStream(state);
+      return chunks.length > 0 ? frame(chunks, true) : '';
+    },
   };
 }
