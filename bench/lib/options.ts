@@ -41,7 +41,7 @@ const USAGE = `npm run bench -- [options]
   --streams <n,...>  concurrent stream counts of the capacity scenario (default 1000,5000;
                      quick 100,200)
   --word-delay <ms>  a fixed delay between words in the capacity scenario (default: 50 ms, longer
-                     above 50 streams so that all streams together get 1,000 words/s)
+                     with many streams so that all together get 5,000 words/s; quick 1,000)
   --help`;
 
 /** Parses the command line. */

@@ -7,6 +7,7 @@ import { monotonicMicros, sleep } from '../lib/processes';
 import type { ScoredFigure } from '../report';
 import { runBreakerMicro } from '../scenarios/breaker';
 import { HOLD_ENV, MAX_OPENING_MS, wordDelayFor } from '../scenarios/capacity';
+import { openAiEnv, question } from '../scenarios/openai';
 import { message } from '../scenarios/streams';
 import { REST_ENDPOINTS } from '../scenarios/rest';
 import {
@@ -123,6 +124,39 @@ export async function profileMissedGoals(
         ),
       ];
     });
+  }
+
+  if (missed('OpenAI provider')) {
+    const mock = await ctx.startMockOpenAI('profile-mock-openai');
+    try {
+      const { runs, tokens } = options.openai;
+      await profileApp('openai', openAiEnv(mock.url), async ({ url }) => {
+        const ids = await ctx.agent.createConversations({
+          baseUrl: url,
+          token: ctx.userToken,
+          count: 10 + runs * tokens.length,
+          concurrency: 10,
+        });
+        const job = { baseUrl: url, token: ctx.userToken, openConcurrency: 1, maxOpen: 1 };
+        const streams = (n: number, count: number) =>
+          ctx.agent.streams({
+            ...job,
+            content: question(n),
+            conversationIds: ids.splice(0, count),
+            timeoutMs: 60_000,
+          });
+        await streams(tokens[1], 10);
+        const windows: Window[] = [];
+        for (const n of tokens) {
+          windows.push(
+            await timed(`${runs} sequential runs of ${n} tokens`, () => streams(n, runs)),
+          );
+        }
+        return windows;
+      });
+    } finally {
+      await ctx.stop(mock);
+    }
   }
 
   if (missed('Capacity')) {

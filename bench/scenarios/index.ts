@@ -1,5 +1,7 @@
 import { breakerScenario } from './breaker';
+import { burstScenario } from './burst';
 import { capacityScenario } from './capacity';
+import { clusterScenario } from './cluster';
 import { knowledgeScenario } from './knowledge';
 import { memoryScenario } from './memory';
 import { monitoringScenario } from './monitoring';
@@ -11,11 +13,13 @@ import { streamsScenario } from './streams';
 /** Every scenario, in the order `npm run bench` runs them; `--only` picks some by name. */
 export const SCENARIOS = [
   restScenario,
+  clusterScenario,
   opsScenario,
   streamsScenario,
   openaiScenario,
   memoryScenario,
   monitoringScenario,
+  burstScenario,
   capacityScenario,
   breakerScenario,
   knowledgeScenario,

@@ -15,8 +15,18 @@ export interface OpenAiSizes {
 }
 
 /** The question: the mock model (bench/servers/mock-openai.ts) answers with that many tokens. */
-function question(tokens: number): string {
+export function question(tokens: number): string {
   return `Answer in ${tokens} tokens please.`;
+}
+
+/** An app instance's settings for the OpenAI provider pointed at the mock model at `mockUrl`. */
+export function openAiEnv(mockUrl: string): Record<string, string> {
+  return {
+    LLM_PROVIDER: 'openai',
+    LLM_MODEL: 'gpt-4o-mini',
+    OPENAI_API_KEY: 'bench',
+    OPENAI_BASE_URL: `${mockUrl}/v1`,
+  };
 }
 
 /** CPU of one process per completed stream over a job, and the job's result. */
@@ -68,12 +78,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const { runs, tokens } = ctx.options.openai;
   const mock = await ctx.startMockOpenAI('mock-openai');
   const modelEnv = { OPENAI_BASE_URL: `${mock.url}/v1` };
-  const app = await ctx.startApp('openai', {
-    ...modelEnv,
-    LLM_PROVIDER: 'openai',
-    LLM_MODEL: 'gpt-4o-mini',
-    OPENAI_API_KEY: 'bench',
-  });
+  const app = await ctx.startApp('openai', openAiEnv(mock.url));
   const baseline = await ctx.startBaseline('baseline-openai', 0, false, modelEnv);
   try {
     const counts = [runs, Math.max(1, Math.ceil(runs / 2))];
