@@ -3,6 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import helmet from 'helmet';
+import { Reflector } from '@nestjs/core';
+import { CreatedLocationInterceptor } from './common/http/created-location';
 import { answerClientErrorsWithProblems } from './common/input/client-error';
 import { jsonBodyPipeline } from './common/input/json-body';
 import { flattenValidationErrors } from './common/errors/validation-errors';
@@ -41,7 +43,16 @@ export function configureApp(app: INestApplication): void {
   express.use(app.get<HttpLogger>(HTTP_LOGGER));
   // JSON only, bounded in size and depth, storable text only: 415, 413 or 400 problems.
   express.use(...jsonBodyPipeline(config.maxBodyBytes));
-  express.use(helmet({ contentSecurityPolicy: false }));
+  // HSTS tells browsers to use HTTPS for a year: only when the deployment says clients reach us
+  // over TLS (HTTP_HSTS), never on plain HTTP, where it would make the server unreachable.
+  express.use(
+    helmet({
+      contentSecurityPolicy: false,
+      strictTransportSecurity: config.hsts
+        ? { maxAge: 31_536_000, includeSubDomains: true }
+        : false,
+    }),
+  );
   // Only when enabled: otherwise /demo does not exist at all.
   if (config.demoPageEnabled) mountDemoPage(express, config.isProduction);
   express.enableCors({
@@ -64,6 +75,7 @@ export function configureApp(app: INestApplication): void {
       { path: 'metrics', method: RequestMethod.ALL },
     ],
   });
+  app.useGlobalInterceptors(new CreatedLocationInterceptor(app.get(Reflector)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

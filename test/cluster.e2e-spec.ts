@@ -48,8 +48,7 @@ describe('WEB_CONCURRENCY=2 (e2e, real processes)', () => {
     try {
       // Two servers starting at once on a busy machine: give them time.
       await waitForOk(`${base}/health/ready`, 150_000);
-      const started = () =>
-        logLines(server).filter((line) => line.msg === 'Nest application successfully started');
+      const started = () => logLines(server).filter((line) => line.msg?.startsWith('Listening on'));
       await waitFor(() => started().length === 2, 150_000);
       const workers = started().map((line) => Number(line.pid));
       expect(new Set(workers).size).toBe(2);

@@ -31,6 +31,8 @@ export const appConfig = registerAs('app', () => {
     rateLimit: { ttlMs: env.RATE_LIMIT_TTL_MS, limit: env.RATE_LIMIT_MAX },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     metricsPrefix: env.METRICS_PREFIX,
+    /** Strict-Transport-Security: only when clients reach the server over TLS (a proxy's). */
+    hsts: env.HTTP_HSTS,
   };
 });
 

@@ -29,6 +29,7 @@ export const appEnvSchema = z.object({
   SHUTDOWN_GRACE_MS: intVar(25_000, 0, 600_000),
   WEB_CONCURRENCY: intVar(1, 1, 64),
   METRICS_PREFIX: metricsPrefixVar('agent_server_'),
+  HTTP_HSTS: boolVar(false),
 });
 
 export const databaseEnvSchema = z.object({

@@ -20,6 +20,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
+import { CREATED_LOCATION_HEADER, CreatedLocation } from '../common/http/created-location';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ConversationSearchService } from './conversation-search.service';
@@ -56,7 +57,8 @@ export class ConversationsController {
   /** Creates a conversation. */
   @Post()
   @ApiOperation({ summary: 'Create a conversation' })
-  @ApiCreatedResponse({ type: ConversationResponse })
+  @ApiCreatedResponse({ type: ConversationResponse, headers: CREATED_LOCATION_HEADER })
+  @CreatedLocation((created: ConversationResponse, path) => `${path}/${created.id}`)
   create(@CurrentUser() user: AuthUser, @Body() body: CreateConversationDto) {
     return this.database.run(() => this.conversations.create(user.id, body));
   }

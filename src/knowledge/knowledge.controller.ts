@@ -13,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
+import { CREATED_LOCATION_HEADER, CreatedLocation } from '../common/http/created-location';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { CreateDocumentDto } from './dto/create-document.dto';
 import { DocumentCreatedResponse, SearchResponse } from './dto/knowledge.responses';
@@ -34,7 +35,8 @@ export class KnowledgeController {
   @Post('documents')
   @AdminOnly()
   @ApiOperation({ summary: 'Upload a document to the knowledge base (admin)' })
-  @ApiCreatedResponse({ type: DocumentCreatedResponse })
+  @ApiCreatedResponse({ type: DocumentCreatedResponse, headers: CREATED_LOCATION_HEADER })
+  @CreatedLocation((created: DocumentCreatedResponse, path) => `${path}/${created.id}`)
   @ApiPayloadTooLargeResponse({
     description: 'Content over MAX_DOCUMENT_BYTES, or body over MAX_BODY_BYTES.',
   })

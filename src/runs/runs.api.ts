@@ -13,6 +13,7 @@ import {
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { CREATED_LOCATION_HEADER, CreatedLocation } from '../common/http/created-location';
 import { RETRY_AFTER_HEADERS } from '../openapi/common-responses';
 import { AwaitingApprovalResponse } from './dto/approval.dto';
 import { CancelResponse, EventsResponse, RunResultResponse } from './dto/run.dto';
@@ -64,7 +65,9 @@ export const ApiSend = () =>
       description: 'Runs the agent on the message and answers with the stored messages once done.',
     }),
     idempotencyKey,
-    ApiCreatedResponse({ type: RunResultResponse }),
+    ApiCreatedResponse({ type: RunResultResponse, headers: CREATED_LOCATION_HEADER }),
+    // Messages have no address of their own: Location is the list they were appended to.
+    CreatedLocation((_: RunResultResponse, path) => path),
     ApiAcceptedResponse({
       type: AwaitingApprovalResponse,
       description:

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
+import { CREATED_LOCATION_HEADER, CreatedLocation } from '../common/http/created-location';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { ApiConversationId } from '../conversations/conversations.api';
 import { StreamTokenResponse } from './stream-token.response';
@@ -23,7 +24,9 @@ export class StreamTokensController {
       "Valid for AUTH_STREAM_TOKEN_TTL_S (60 s) as `?access_token=` on GET and POST of this conversation's `/stream`, and nowhere else.",
   })
   @ApiConversationId()
-  @ApiCreatedResponse({ type: StreamTokenResponse })
+  @ApiCreatedResponse({ type: StreamTokenResponse, headers: CREATED_LOCATION_HEADER })
+  // A token has no address of its own: Location is the stream it opens.
+  @CreatedLocation((_: StreamTokenResponse, path) => path.replace(/-tokens$/, ''))
   issue(
     @CurrentUser() user: AuthUser,
     @Param('id', uuidParam()) id: string,

@@ -306,6 +306,14 @@ describe('templates', () => {
     expect(monitor).toMatch(/if \.Values\.metrics\.serviceMonitor\.enabled/);
   });
 
+  it('turns HSTS on behind the TLS ingress unless config.HTTP_HSTS says otherwise', () => {
+    const helpers = chartTemplate('_helpers.tpl');
+    expect(helpers).toMatch(
+      /if and \.Values\.ingress\.enabled \.Values\.ingress\.tls \(or \(kindIs "invalid" \$hsts\) \(eq \(toString \$hsts\) ""\)\) \}\}\nHTTP_HSTS: "true"/,
+    );
+    expect(values.config.HTTP_HSTS).toBe('');
+  });
+
   it('renders every alert of deploy/prometheus/alerts.yml in the PrometheusRule', () => {
     const compose = readYaml('deploy/prometheus/alerts.yml');
     const names = (compose.groups as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) =>

@@ -80,6 +80,11 @@ ConfigMap data: every non-empty entry of .Values.config (empty means "the app's 
 {{ $key }}: {{ include "agent-server.envValue" $value | quote }}
 {{- end }}
 {{- end }}
+{{- /* Behind the chart's TLS ingress, clients use HTTPS: HSTS on unless config says otherwise. */}}
+{{- $hsts := .Values.config.HTTP_HSTS }}
+{{- if and .Values.ingress.enabled .Values.ingress.tls (or (kindIs "invalid" $hsts) (eq (toString $hsts) "")) }}
+HTTP_HSTS: "true"
+{{- end }}
 {{- end }}
 
 {{/*
