@@ -4,6 +4,7 @@ import {
   type MessageChunkEvent,
   readSse,
   type RunEvent,
+  type RunResult,
   type SseMessage,
 } from '../packages/client/src/index';
 import { startCuttingProxy, type CuttingProxy } from './support/cutting-proxy';
@@ -96,13 +97,13 @@ describe('@agent-server/client (e2e)', () => {
 
   it('sends a message with an Idempotency-Key, and the same key returns the same run', async () => {
     const { id } = await client.createConversation();
-    const first = await client.send(id, 'hello there');
+    const first = (await client.send(id, 'hello there')) as RunResult;
     expect(first.assistant_message.role).toBe('assistant');
     const sends = seen.filter((r) => r.method === 'POST' && r.url.endsWith('/messages'));
     expect(sends[0].headers['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/);
 
-    const again = await client.send(id, 'once', { idempotencyKey: 'key-1' });
-    const repeat = await client.send(id, 'once', { idempotencyKey: 'key-1' });
+    const again = (await client.send(id, 'once', { idempotencyKey: 'key-1' })) as RunResult;
+    const repeat = (await client.send(id, 'once', { idempotencyKey: 'key-1' })) as RunResult;
     expect(repeat.assistant_message.id).toBe(again.assistant_message.id);
     const messages = await client.listMessages(id);
     expect(messages.items.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
@@ -121,6 +122,29 @@ describe('@agent-server/client (e2e)', () => {
     expect(stream.resumes).toBe(0);
     const post = seen.find((r) => r.url.endsWith('/stream'))!;
     expect(post.headers['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('decides on a paused run: send() answers awaiting_approval, approve() streams the rest', async () => {
+    const { id } = await client.createConversation();
+    const paused = await client.send(id, 'Remind me to water the plants');
+    if (!('status' in paused)) throw new Error('The run did not pause');
+    expect(paused.approvals).toEqual([
+      expect.objectContaining({ tool_name: 'set_reminder', args: { text: 'water the plants' } }),
+    ]);
+    const [call] = paused.approvals;
+    const rest = await client
+      .approve(id, paused.run_id, [
+        { tool_call_id: call.tool_call_id, decision: 'edit', args: { text: 'call Alex' } },
+      ])
+      .collect();
+    expect(rest.every((e) => e.run_id === paused.run_id)).toBe(true);
+    expect(rest).toContainEqual(
+      expect.objectContaining({ type: 'tool_result', result: 'Reminder set: "call Alex".' }),
+    );
+    expect(rest.at(-1)).toMatchObject({ type: 'complete_state', finish_reason: 'stop' });
+    // A stream that pauses ends with the approval_required events.
+    const streamed = await client.stream(id, 'Remind me to call Sam').collect();
+    expect(streamed.at(-1)).toMatchObject({ type: 'approval_required', tool_name: 'set_reminder' });
   });
 
   it('resumes a stream dropped mid-answer once, and delivers every seq exactly once', async () => {

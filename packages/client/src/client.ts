@@ -1,6 +1,8 @@
 import { Http, type HttpSettings } from './http.js';
 import { RunStream, type SendStreamOptions, type StreamOptions } from './run-stream.js';
 import type {
+  ApprovalDecision,
+  AwaitingApproval,
   CancelResult,
   Conversation,
   EventsPage,
@@ -121,7 +123,11 @@ export class AgentClient {
    * `POST /conversations/{id}/messages`: one whole run, answered once it is over. Carries an
    * Idempotency-Key, so a retry after a network failure returns the same run instead of a second.
    */
-  send(id: string, content: string, options: SendOptions = {}): Promise<RunResult> {
+  send(
+    id: string,
+    content: string,
+    options: SendOptions = {},
+  ): Promise<RunResult | AwaitingApproval> {
     return this.http.json({
       method: 'POST',
       path: `${conversationPath(id)}/messages`,
@@ -152,6 +158,25 @@ export class AgentClient {
    */
   resume(id: string, options: StreamOptions = {}): RunStream {
     return new RunStream(this.http, { kind: 'follow', conversationId: id }, options);
+  }
+
+  /**
+   * `POST /conversations/{id}/runs/{runId}/approvals`: decides on the tool calls a paused run
+   * waits for (its `approval_required` events) and streams the rest of the run. The decisions are
+   * sent once; after a drop the run is followed from the last event delivered (pass
+   * `lastEventId`, the `approval_required` event's id, to resume exactly even before the first).
+   */
+  approve(
+    id: string,
+    runId: string,
+    decisions: ApprovalDecision[],
+    options: StreamOptions = {},
+  ): RunStream {
+    return new RunStream(
+      this.http,
+      { kind: 'approve', conversationId: id, runId, decisions },
+      options,
+    );
   }
 
   /** `POST /conversations/{id}/cancel`: stops the active run (409 `no_active_run` if none). */

@@ -1,6 +1,6 @@
 import { type Http, sleep } from './http.js';
 import { readSse } from './sse-parser.js';
-import { type EventsPage, isTerminalEvent, type RunEvent } from './types.js';
+import { type ApprovalDecision, type EventsPage, isTerminalEvent, type RunEvent } from './types.js';
 
 /** How a stream's events are read. */
 export type StreamTransport = 'sse' | 'polling';
@@ -38,7 +38,8 @@ export interface SendStreamOptions extends StreamOptions {
 /** What a {@link RunStream} asks the server for: a new run, or the conversation's latest one. */
 export type StreamTarget =
   | { kind: 'send'; conversationId: string; content: string; idempotencyKey: string }
-  | { kind: 'follow'; conversationId: string };
+  | { kind: 'follow'; conversationId: string }
+  | { kind: 'approve'; conversationId: string; runId: string; decisions: ApprovalDecision[] };
 
 /**
  * A run's events as an async iterable, each delivered once and in order. A stream that drops
@@ -59,6 +60,8 @@ export class RunStream implements AsyncIterable<RunEvent> {
 
   private lastSeq = 0;
   private iterated = false;
+  /** Whether the decisions of an `approve` target were sent. */
+  private decided = false;
   /** In polling mode, the run before ours: its events are not ours. */
   private previousRunId: string | undefined;
 
@@ -162,6 +165,18 @@ export class RunStream implements AsyncIterable<RunEvent> {
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
     const path = `/conversations/${encodeURIComponent(this.target.conversationId)}/stream`;
+    if (this.target.kind === 'approve' && !this.decided) {
+      // Decisions are sent once (a second would be a 409): after a drop the run is followed.
+      this.decided = true;
+      return this.http.send({
+        method: 'POST',
+        path: `/conversations/${encodeURIComponent(this.target.conversationId)}/runs/${encodeURIComponent(this.target.runId)}/approvals`,
+        body: { decisions: this.target.decisions },
+        headers,
+        signal,
+        safeToRepeat: false,
+      });
+    }
     if (this.target.kind === 'send') {
       headers['Idempotency-Key'] = this.target.idempotencyKey;
       return this.http.send({

@@ -41,6 +41,12 @@ export interface ApprovalRequiredEvent extends RunEventBase {
   args: Record<string, unknown>;
 }
 
+/** A decision on a tool call a paused run waits for (`approval_required`). */
+export type ApprovalDecision =
+  | { tool_call_id: string; decision: 'approve' }
+  | { tool_call_id: string; decision: 'edit'; args: Record<string, unknown> }
+  | { tool_call_id: string; decision: 'reject'; message?: string };
+
 /** Why a run stopped with a `complete_state`. */
 export type FinishReason = 'stop' | 'cancelled' | 'timeout' | 'length';
 
@@ -119,6 +125,13 @@ export interface RunResult {
   user_message: Message;
   assistant_message: Message;
   usage: { input_tokens: number; output_tokens: number; estimated?: boolean };
+}
+
+/** The answer of `POST .../messages` (202) when the run paused for approval. */
+export interface AwaitingApproval {
+  run_id: string;
+  status: 'awaiting_approval';
+  approvals: Array<{ tool_call_id: string; tool_name: string; args: Record<string, unknown> }>;
 }
 
 /** The answer of `POST .../cancel`. */
