@@ -15,6 +15,7 @@ import { type AnswerScope, ResponseCache } from './response-cache';
 import { type RunEnding, RunEventLog, RunStorageError } from './run-event-log';
 import type { RunFinishReason, TerminalRunEvent } from './run-event.types';
 import { classifyRunFailure, type RunOutcome } from './run-outcome';
+import { ConversationTitles } from './conversation-titles';
 
 /** What the executor needs to know about the run it drives. */
 export interface RunContext {
@@ -23,6 +24,8 @@ export interface RunContext {
   question: { content: string; history: AgentHistoryMessage[] };
   /** Whose cached answers this run may store and serve. */
   scope: AnswerScope;
+  /** The conversation has no title: name it once the run has answered (see `LLM_TITLES`). */
+  nameConversation?: boolean;
   startedAt: number;
 }
 
@@ -44,6 +47,7 @@ export class RunExecutor {
     private readonly breakers: CircuitBreakerRegistry,
     private readonly cache: ResponseCache,
     private readonly llmMetrics: LlmMetrics,
+    private readonly titles: ConversationTitles,
   ) {}
 
   /** Whether the `llm` circuit is open: runs are answered from the cache or refused. */
@@ -102,6 +106,7 @@ export class RunExecutor {
     this.llmMetrics.tokens('output', result.usage.output_tokens);
     if (result.finish_reason === 'stop') {
       this.cache.set(context.scope, context.question.content, result.text);
+      await this.titles.name(context);
     }
     return { kind: 'complete', result };
   }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { AbandonedRunsSweeper } from './abandoned-runs.sweeper';
 import { agentRunnerProvider } from './agent-runner.provider';
+import { ConversationTitles } from './conversation-titles';
 import { LiveRuns } from './live-runs.registry';
 import { MessageRunsController } from './message-runs.controller';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
@@ -31,6 +32,7 @@ import { RunsService } from './runs.service';
     RunEventLog,
     LiveRuns,
     AbandonedRunsSweeper,
+    ConversationTitles,
     RunExecutor,
     RunStreamResponder,
     RunsService,

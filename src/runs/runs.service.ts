@@ -318,6 +318,7 @@ export class RunsService {
           conversationId: run.conversationId,
           hasHistory: started.history.length > 0,
         },
+        nameConversation: started.untitled,
         startedAt,
       }),
     );

@@ -5,6 +5,7 @@ import type {
   ErrorRunEvent,
   MessageChunkRunEvent,
   RunFinishReason,
+  TitleRunEvent,
   ToolCallRunEvent,
   ToolResultRunEvent,
 } from '../run-event.types';
@@ -44,6 +45,15 @@ export class ToolResultEvent extends RunEventFields implements ToolResultRunEven
   @ApiProperty() tool_call_id!: string;
   @ApiProperty() result!: string;
   @ApiProperty() is_error!: boolean;
+}
+
+/** The conversation was named after its first answer; sent before `complete_state`. */
+export class TitleEvent extends RunEventFields implements TitleRunEvent {
+  @ApiProperty({ enum: ['title'] }) type!: 'title';
+  @ApiProperty({
+    description: 'The title now stored on the conversation (`title_source: generated`).',
+  })
+  title!: string;
 }
 
 /** Token use of a run, as `complete_state` reports it. */
@@ -94,6 +104,7 @@ export const RUN_EVENT_MODELS = [
   MessageChunkEvent,
   ToolCallEvent,
   ToolResultEvent,
+  TitleEvent,
   CompleteStateEvent,
   RunErrorEvent,
   RunEventUsage,
@@ -104,6 +115,7 @@ const EVENT_TYPES = {
   message_chunk: MessageChunkEvent,
   tool_call: ToolCallEvent,
   tool_result: ToolResultEvent,
+  title: TitleEvent,
   complete_state: CompleteStateEvent,
   error: RunErrorEvent,
 };
