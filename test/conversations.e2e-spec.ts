@@ -40,6 +40,7 @@ describe('Conversations (e2e)', () => {
     expect(created.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       title: 'Trip',
+      title_source: 'user',
       metadata: { tag: 'travel' },
       message_count: 0,
       created_at: expect.stringMatching(/Z$/),

@@ -33,6 +33,8 @@ describe('LLM failures and the llm circuit (e2e)', () => {
       // Long enough that a busy machine does not reach half-open before the test looks.
       CB_LLM_RECOVERY_TIMEOUT_MS: '3000',
       CB_LLM_SUCCESS_THRESHOLD: '2',
+      // Titles are a model call of their own; this file scripts every call.
+      LLM_TITLES: 'false',
     });
     token = await tokenFor('resilient');
     auth = `Bearer ${token}`;

@@ -196,6 +196,8 @@ describe('Model output PostgreSQL cannot store, and model timeouts (e2e)', () =>
       LLM_TIMEOUT_MS: '10000',
       CB_LLM_CALL_TIMEOUT_MS: '2000',
       CB_LLM_FAILURE_THRESHOLD: '100',
+      // Titles are a model call of their own; this file scripts every call.
+      LLM_TITLES: 'false',
     });
     token = await tokenFor('odd-output');
     auth = `Bearer ${token}`;

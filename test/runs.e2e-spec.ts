@@ -165,10 +165,12 @@ describe('Runs (e2e)', () => {
         expect(message.id).toBe(`${runId}:${index + 1}`);
         expect(message.event).toBe(result.events[index].type);
       });
+      // A new conversation is named after its first answer, before complete_state.
       expect(result.events.map((e) => e.type)).toEqual([
         'tool_call',
         'tool_result',
-        ...Array(result.events.length - 3).fill('message_chunk'),
+        ...Array(result.events.length - 4).fill('message_chunk'),
+        'title',
         'complete_state',
       ]);
       expect(result.events[0]).toEqual({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { MessagesService } from '../src/conversations/messages.service';
 import { expectProblem } from './support/problem';
@@ -132,6 +133,17 @@ describe('Conversation search (e2e)', () => {
     const blank = await search(alice, { q: '  ' }).expect(200);
     expect(blank.body).toEqual(plain.body);
     expect(plain.body.items[0].rank).toBeUndefined();
+  });
+
+  it('stores and finds a message longer than a tsvector can hold (only its start is indexed)', async () => {
+    // ~2 MB of distinct words: its whole tsvector would exceed PostgreSQL's 1 MB.
+    const words = Array.from({ length: 60_000 }, (_, i) =>
+      createHash('md5').update(String(i)).digest('hex'),
+    );
+    const id = await conversation(alice, null, [`zanzibar ${words.join(' ')}`]);
+    const res = await search(alice, { q: 'zanzibar' }).expect(200);
+    expect(res.body.items.map((hit: Hit) => hit.id)).toEqual([id]);
+    expect(res.body.items[0].snippet).toContain('<mark>zanzibar</mark>');
   });
 
   it('refuses bad queries and forged cursors with a 400', async () => {

@@ -9,7 +9,7 @@ import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 /** A message whose local-model answer streams for a while (one word per LOCAL_MODEL_TOKEN_DELAY_MS). */
 const LONG = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
 /** The event types besides `error`, which EventSource hands to `onerror`. */
-const EVENT_TYPES = ['message_chunk', 'tool_call', 'tool_result', 'complete_state'];
+const EVENT_TYPES = ['message_chunk', 'tool_call', 'tool_result', 'title', 'complete_state'];
 
 interface RunEvent {
   type: string;

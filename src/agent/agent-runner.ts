@@ -17,6 +17,7 @@ import { createChatModel } from './models/chat-model.factory';
 import { RunEventMapper } from './run-event.mapper';
 import { countTokens } from './tokenizer';
 import { createAgentTools } from './tools/agent-tools';
+import { generateTitle } from './title';
 import type { KnowledgeSearchPort } from './tools/knowledge-search.port';
 
 /** What an {@link AgentRunner} depends on besides its settings. */
@@ -54,6 +55,7 @@ export class AgentRunner {
    */
   private readonly recursionLimit: number;
   private readonly checkpointer?: BaseCheckpointSaver;
+  private readonly model: BaseChatModel;
 
   /**
    * @param settings see {@link AgentSettings}; missing numbers take their defaults
@@ -64,9 +66,10 @@ export class AgentRunner {
     this.settings = resolveAgentSettings(settings);
     const approvalTools = this.settings.approvalTools ?? [];
     this.checkpointer = approvalTools.length > 0 ? deps.checkpointer : undefined;
+    this.model = deps.model ?? createChatModel(this.settings);
     this.agent = buildAgent({
       settings: this.settings,
-      model: deps.model ?? createChatModel(this.settings),
+      model: this.model,
       tools: createAgentTools({ knowledge: deps.knowledge, now: deps.now }),
       hooks: deps.hooks,
       approvals: this.checkpointer
@@ -91,6 +94,19 @@ export class AgentRunner {
   run(input: AgentRunInput): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
     const messages = toAgentMessages(input.history, input.message);
     return this.drive({ messages }, messages.length, input.signal, input.threadId);
+  }
+
+  /**
+   * Names a conversation from its first question: one call of the model, without tools, within
+   * `timeoutMs` and `signal`. Null when the model said nothing usable.
+   * @throws what the model call throws (the caller decides what a failure means)
+   */
+  title(question: string, signal: AbortSignal): Promise<string | null> {
+    return generateTitle(
+      this.model,
+      question,
+      AbortSignal.any([signal, AbortSignal.timeout(this.settings.timeoutMs)]),
+    );
   }
 
   /** Whether tool calls may wait for approval (tools listed, and a checkpointer to keep runs). */

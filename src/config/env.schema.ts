@@ -72,6 +72,7 @@ export const llmEnvSchema = z.object({
   LLM_RESPONSE_CACHE_SIZE: intVar(1000, 0, 1_000_000),
   LLM_RESPONSE_CACHE_TTL_MS: intVar(3_600_000, 1000, 604_800_000),
   TOOLS_REQUIRE_APPROVAL: listVar(['set_reminder']),
+  LLM_TITLES: boolVar(true),
 });
 
 export const streamEnvSchema = z.object({

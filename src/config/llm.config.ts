@@ -23,6 +23,8 @@ export function readLlmConfig(variables: Record<string, string | undefined>) {
     responseCacheSize: env.LLM_RESPONSE_CACHE_SIZE,
     responseCacheTtlMs: env.LLM_RESPONSE_CACHE_TTL_MS,
     approvalTools: env.TOOLS_REQUIRE_APPROVAL,
+    /** Name untitled conversations after their first answer (one more model call). */
+    titles: env.LLM_TITLES,
   };
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Page } from '../common/pagination/cursor-codec';
-import { ConversationEntity } from './conversation.entity';
+import { ConversationEntity, type TitleSource } from './conversation.entity';
 import { searchCursor } from './conversation-cursor';
 import {
   HEADLINE_OPTIONS,
@@ -42,6 +42,7 @@ export class ConversationSearchService {
       items: items.map((row) => ({
         id: row.id,
         title: row.title,
+        title_source: row.title_source as TitleSource | null,
         metadata: row.metadata,
         message_count: row.message_count,
         created_at: row.created_at,

@@ -8,7 +8,8 @@
 
 /** The text-search configuration of the indexes; the expressions below must match them exactly. */
 const CONFIG = `'simple'`;
-const MESSAGE_VECTOR = `to_tsvector(${CONFIG}, m.content)`;
+/** A message's first 100,000 characters: a tsvector holds at most 1 MB (see the migration). */
+const MESSAGE_VECTOR = `to_tsvector(${CONFIG}, left(m.content, 100000))`;
 const TITLE_VECTOR = `to_tsvector(${CONFIG}, coalesce(c.title, ''))`;
 
 /** The most characters of a message `ts_headline` reads: its cost grows with the text. */

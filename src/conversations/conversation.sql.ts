@@ -10,10 +10,16 @@ import type { ConversationResponse } from './dto/conversation.response';
 const ISO = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const RETURNED = `id, title, metadata, message_count, ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at`;
+const RETURNED = `id, title, title_source, metadata, message_count, ${ISO('created_at')} AS created_at, ${ISO('updated_at')} AS updated_at`;
 
-/** `$1` user, `$2` title, `$3` metadata (JSON text). */
-export const INSERT_CONVERSATION = `INSERT INTO conversations (user_id, title, metadata) VALUES ($1, $2, $3::jsonb) RETURNING ${RETURNED}`;
+/** `$1` user, `$2` title, `$3` metadata (JSON text); a title given is the user's. */
+export const INSERT_CONVERSATION = `INSERT INTO conversations (user_id, title, metadata, title_source) VALUES ($1, $2::varchar, $3::jsonb, CASE WHEN $2::varchar IS NULL THEN NULL ELSE 'user' END) RETURNING ${RETURNED}`;
+
+/**
+ * Names conversation `$1` with the generated title `$2` unless someone named it meanwhile (or the
+ * user cleared a title on purpose). Answers a row only when stored.
+ */
+export const SET_GENERATED_TITLE = `UPDATE conversations SET title = $2, title_source = 'generated', updated_at = now() WHERE id = $1 AND title IS NULL AND title_source IS NULL RETURNING id`;
 
 // ORDER BY names the table's columns (`c.`): unqualified, `created_at` would be the formatted text
 // of the select list, which sorts the same but cannot use the (user_id, created_at, id) index.

@@ -5,12 +5,13 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { ErrorCode, NotFoundDomainException } from '../common/errors/domain.exception';
 import type { Page } from '../common/pagination/cursor-codec';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
-import { ConversationEntity } from './conversation.entity';
+import { ConversationEntity, type TitleSource } from './conversation.entity';
 import { conversationCursor } from './conversation-cursor';
 import {
   INSERT_CONVERSATION,
   LIST_CONVERSATIONS,
   LIST_CONVERSATIONS_AFTER,
+  SET_GENERATED_TITLE,
   type ConversationRow,
 } from './conversation.sql';
 import type { CreateConversationDto } from './dto/create-conversation.dto';
@@ -68,7 +69,11 @@ export class ConversationsService {
     body: UpdateConversationDto,
   ): Promise<ConversationResponse> {
     const changes: QueryDeepPartialEntity<ConversationEntity> = {};
-    if (body.title !== undefined) changes.title = body.title;
+    if (body.title !== undefined) {
+      changes.title = body.title;
+      // Also a cleared title: the user chose it, so none is generated.
+      changes.titleSource = 'user';
+    }
     // jsonb is written whole; TypeORM's deep-partial type cannot express an open JSON object.
     if (body.metadata !== undefined)
       changes.metadata = body.metadata as QueryDeepPartialEntity<object>;
@@ -90,6 +95,19 @@ export class ConversationsService {
     if (!result.affected) throw notFound();
   }
 
+  /**
+   * Stores a generated title unless the conversation has one or the user chose none meanwhile.
+   * @returns whether it was stored
+   */
+  async setGeneratedTitle(id: string, title: string): Promise<boolean> {
+    // An UPDATE answers its rows and its count.
+    const [rows] = await this.conversations.query<[unknown[], number]>(SET_GENERATED_TITLE, [
+      id,
+      title,
+    ]);
+    return rows.length > 0;
+  }
+
   /** Loads a conversation the user owns, or throws the 404 domain error. */
   async requireOwned(userId: string, id: string): Promise<ConversationEntity> {
     const conversation = await this.conversations.findOneBy({ id, userId });
@@ -102,6 +120,7 @@ export class ConversationsService {
       id: raw.id as string,
       userId: raw.user_id as string,
       title: raw.title as string | null,
+      titleSource: raw.title_source as TitleSource | null,
       metadata: raw.metadata as Record<string, unknown>,
       messageCount: raw.message_count as number,
       createdAt: raw.created_at as Date,

@@ -39,6 +39,15 @@ export interface ApprovalRequiredRunEvent extends RunEventBase {
   args: Record<string, unknown>;
 }
 
+/**
+ * The conversation was named after its first answer (it had no title); sent before the run's
+ * `complete_state`, and only once the title is stored.
+ */
+export interface TitleRunEvent extends RunEventBase {
+  type: 'title';
+  title: string;
+}
+
 /** Why a run stopped with a `complete_state`. */
 export type RunFinishReason = 'stop' | 'cancelled' | 'timeout' | 'length';
 
@@ -88,6 +97,7 @@ export type RunEvent =
   | ToolCallRunEvent
   | ToolResultRunEvent
   | ApprovalRequiredRunEvent
+  | TitleRunEvent
   | CompleteStateRunEvent
   | ErrorRunEvent
   | ResyncRequiredRunEvent;

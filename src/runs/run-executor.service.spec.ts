@@ -14,6 +14,7 @@ import { LiveRun } from './live-runs.registry';
 import { ResponseCache } from './response-cache';
 import { type RunEnding, type RunEventLog, RunStorageError } from './run-event-log';
 import type { TerminalRunEvent, UnnumberedRunEvent } from './run-event.types';
+import type { ConversationTitles } from './conversation-titles';
 import { RunExecutor, type RunContext } from './run-executor.service';
 
 const RESULT: AgentRunResult = {
@@ -87,6 +88,8 @@ function setup(agent: AgentRunner) {
     cache,
     metrics as unknown as LlmMetrics,
     runMetrics as unknown as RunMetrics,
+    // These runs name no conversation (`nameConversation` unset).
+    { name: () => Promise.resolve() } as unknown as ConversationTitles,
   );
   return { executor, log, stored, breakers, cache };
 }

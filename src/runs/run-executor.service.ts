@@ -22,6 +22,7 @@ import type {
   UnnumberedTerminalEvent,
 } from './run-event.types';
 import { classifyRunFailure, type RunOutcome } from './run-outcome';
+import { ConversationTitles } from './conversation-titles';
 
 /** What the executor needs to know about the run it drives. */
 export interface RunContext {
@@ -30,6 +31,8 @@ export interface RunContext {
   question: { content: string; history: AgentHistoryMessage[] };
   /** Whose cached answers this run may store and serve. */
   scope: AnswerScope;
+  /** The conversation has no title: name it once the run has answered (see `LLM_TITLES`). */
+  nameConversation?: boolean;
   startedAt: number;
   /**
    * Decisions on the pending tool calls of a run paused for approval: the run goes on from its
@@ -63,6 +66,7 @@ export class RunExecutor {
     private readonly cache: ResponseCache,
     private readonly llmMetrics: LlmMetrics,
     private readonly runMetrics: RunMetrics,
+    private readonly titles: ConversationTitles,
   ) {}
 
   /** Whether the `llm` circuit is open: runs are answered from the cache or refused. */
@@ -174,6 +178,7 @@ export class RunExecutor {
     if (result.pending && result.pending.length > 0) return { kind: 'paused', result };
     if (result.finish_reason === 'stop' && !context.decisions) {
       this.cache.set(context.scope, context.question.content, result.text);
+      await this.titles.name(context);
     }
     return { kind: 'complete', result };
   }

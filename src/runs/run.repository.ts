@@ -53,8 +53,13 @@ export interface StartedRunRow {
   message: { id: string; seq: number; createdAt: Date };
   /** The text of the user message the run answers. */
   question: string;
+  /** The conversation has no title and the user chose none: the run names it. */
+  untitled: boolean;
   history: HistoryMessage[];
 }
+
+/** Whether the conversation (`$1`) has no title and no title is wanted by the user: one is made. */
+const UNTITLED = `(SELECT c.title IS NULL AND c.title_source IS NULL FROM conversations c WHERE c.id = $1)`;
 
 /** The run's row, inserted only into a conversation the user owns (the rows of `from`). */
 const INSERT_RUN = (from: string, userMessage: string, webhookUrl: string) => `run AS (
@@ -91,7 +96,7 @@ function startStatement(kind: 'send' | 'edit'): string {
   ), ${INSERT_RUN(from, '$8::uuid', kind === 'edit' ? '$10' : '$9')},
   ${appendUserMessageSql({ id: '$8', conversationId: '$1', parentId: '(SELECT id FROM parent)', content: '$6', tokens: '$7', runId: 'run.id', from: 'run' })}
   SELECT run.id AS run_id, run.created_at, message.id AS message_id, message.seq,
-         message.created_at AS message_created_at, $6::text AS question,
+         message.created_at AS message_created_at, $6::text AS question, ${UNTITLED} AS untitled,
          (${historySql('$1', '(SELECT id FROM parent)')}) AS history
   FROM run, message`;
 }
@@ -122,6 +127,7 @@ const START_REGENERATE = `
   )
   SELECT run.id AS run_id, run.created_at, target.id AS message_id, target.seq,
          target.created_at AS message_created_at, target.content AS question,
+         ${UNTITLED} AS untitled,
          (${historySql('$1', '(SELECT parent_id FROM target)')}) AS history
   FROM run, target`;
 
@@ -193,6 +199,7 @@ export class RunRepository {
       seq: number;
       message_created_at: Date;
       question: string;
+      untitled: boolean;
       history: HistoryMessage[];
     }>;
     const { target } = run;
@@ -228,6 +235,7 @@ export class RunRepository {
       createdAt: row.created_at,
       message: { id: row.message_id, seq: row.seq, createdAt: row.message_created_at },
       question: row.question,
+      untitled: row.untitled,
       history: row.history,
     };
   }

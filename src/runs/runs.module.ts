@@ -6,6 +6,7 @@ import { AbandonedRunsSweeper } from './abandoned-runs.sweeper';
 import { BackgroundRunsController } from './background-runs.controller';
 import { BackgroundRunsService } from './background-runs.service';
 import { agentRunnerProvider } from './agent-runner.provider';
+import { ConversationTitles } from './conversation-titles';
 import { LiveRuns } from './live-runs.registry';
 import { MessageRunsController } from './message-runs.controller';
 import { ResilientAgentHooks } from './resilient-agent-hooks';
@@ -47,6 +48,7 @@ import { RunsService } from './runs.service';
     LiveRuns,
     AbandonedRunsSweeper,
     RunEventsRetention,
+    ConversationTitles,
     RunExecutor,
     RunStreamResponder,
     RunApprovals,

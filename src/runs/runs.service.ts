@@ -355,6 +355,7 @@ export class RunsService {
           conversationId: run.conversationId,
           hasHistory: started.history.length > 0,
         },
+        nameConversation: started.untitled,
         startedAt,
       }),
     );

@@ -129,7 +129,13 @@ export function hostileHeaderValues(name: string, ownRun: string): string[] {
 export function validBody(properties: BodyProperty[]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const property of properties) {
-    if (property.required) body[property.name] = property.type === 'object' ? {} : 'hello fuzz';
+    if (!property.required) continue;
+    body[property.name] =
+      property.type === 'object'
+        ? {}
+        : property.format === 'uuid'
+          ? '00000000-0000-4000-8000-00000000f022'
+          : 'hello fuzz';
   }
   return body;
 }

@@ -19,6 +19,7 @@ export function describe(event: RunEvent): string {
     case 'tool_call': return event.tool_name + JSON.stringify(event.args);
     case 'tool_result': return event.result + String(event.is_error);
     case 'approval_required': return event.tool_call_id + JSON.stringify(event.args);
+    case 'title': return event.title;
     case 'complete_state': return event.finish_reason + event.usage.output_tokens + event.message_id;
     case 'error': return event.code + String(event.retryable);
     case 'resync_required': return event.reason + event.message;
@@ -34,7 +35,21 @@ export async function ordinaryCalls(): Promise<string[]> {
   await client.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body: { title: null } });
   const page = await client.GET('/api/v1/conversations', { params: { query: { limit: 20 } } });
   const next: string | null | undefined = page.data?.next_cursor;
-  await client.GET('/api/v1/conversations/{id}/messages', { params: { path: { id }, query: { cursor: next ?? undefined } } });
+  const branch = await client.GET('/api/v1/conversations/{id}/messages', { params: { path: { id }, query: { cursor: next ?? undefined } } });
+  const first = branch.data?.items[0];
+  if (first) {
+    seen.push(String(first.parent_id), String(first.sibling_count), String(first.sibling_index), String(first.sibling_ids?.length));
+    const shown = await client.PUT('/api/v1/conversations/{id}/active-branch', { params: { path: { id } }, body: { message_id: first.id } });
+    seen.push(shown.data?.active_leaf_id ?? '');
+    await client.POST('/api/v1/conversations/{id}/messages/{message_id}/edit', {
+      params: { path: { id, message_id: first.id }, header: { 'Idempotency-Key': 'key-3' } },
+      body: { content: 'Hello again' },
+      parseAs: 'stream',
+    });
+    await client.POST('/api/v1/conversations/{id}/messages/{message_id}/regenerate', { params: { path: { id, message_id: first.id } }, parseAs: 'stream' });
+  }
+  const hits = await client.GET('/api/v1/conversations', { params: { query: { q: 'lisbon', limit: 5 } } });
+  for (const hit of hits.data?.items ?? []) seen.push(hit.snippet ?? '', String(hit.rank), hit.title_source ?? '');
 
   const sent = await client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id } }, body: { content: 'Hello' } });
   if (sent.error) {
@@ -84,6 +99,8 @@ export async function wrongCalls(id: string): Promise<void> {
   await client.GET('/api/v1/conversation');
   // @ts-expect-error: the id is a path parameter
   await client.GET('/api/v1/conversations/{id}', {});
+  // @ts-expect-error: the branch is chosen by a message id
+  await client.PUT('/api/v1/conversations/{id}/active-branch', { params: { path: { id } }, body: {} });
   // @ts-expect-error: format is sse or ndjson
   await client.GET('/api/v1/conversations/{id}/stream', { params: { path: { id }, query: { format: 'xml' } } });
 }

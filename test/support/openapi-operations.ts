@@ -2,6 +2,8 @@
 export interface BodyProperty {
   name: string;
   type?: string;
+  /** e.g. `uuid`: a valid body needs a value of that format. */
+  format?: string;
   nullable?: boolean;
   maxLength?: number;
   required: boolean;
@@ -26,6 +28,7 @@ interface OpenApiParameter {
 interface OpenApiSchema {
   $ref?: string;
   type?: string;
+  format?: string;
   nullable?: boolean;
   maxLength?: number;
   properties?: Record<string, OpenApiSchema>;
@@ -76,6 +79,7 @@ function bodyProperties(schema: OpenApiSchema): BodyProperty[] {
   return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
     name,
     type: property.type,
+    format: property.format,
     nullable: property.nullable,
     maxLength: property.maxLength,
     required: required.has(name),

@@ -41,6 +41,22 @@ export interface ApprovalRequiredEvent extends RunEventBase {
   args: Record<string, unknown>;
 }
 
+/** The conversation was named after its first answer (sent before `complete_state`). */
+export interface TitleEvent extends RunEventBase {
+  type: 'title';
+  title: string;
+}
+
+/**
+ * Sent instead of a replay when the events to resume from are gone (retention, or a run the
+ * client cannot see): reload the conversation's messages. The stream ends after it.
+ */
+export interface ResyncRequiredEvent extends RunEventBase {
+  type: 'resync_required';
+  reason: 'events_expired' | 'run_unknown';
+  message: string;
+}
+
 /** A decision on a tool call a paused run waits for (`approval_required`). */
 export type ApprovalDecision =
   | { tool_call_id: string; decision: 'approve' }
@@ -78,8 +94,10 @@ export type RunEvent =
   | ToolCallEvent
   | ToolResultEvent
   | ApprovalRequiredEvent
+  | TitleEvent
   | CompleteStateEvent
-  | ErrorEvent;
+  | ErrorEvent
+  | ResyncRequiredEvent;
 
 /** The events after which a run's stream ends. */
 export type TerminalEvent = CompleteStateEvent | ErrorEvent;
@@ -87,7 +105,10 @@ export type TerminalEvent = CompleteStateEvent | ErrorEvent;
 /** Whether the stream ends after this event. */
 export function isTerminalEvent(event: RunEvent): boolean {
   return (
-    event.type === 'complete_state' || event.type === 'error' || event.type === 'approval_required'
+    event.type === 'complete_state' ||
+    event.type === 'error' ||
+    event.type === 'approval_required' ||
+    event.type === 'resync_required'
   );
 }
 

@@ -141,6 +141,13 @@ function applyEvent(bubble: HTMLElement, event: RunEvent): void {
         );
       }
       break;
+    case 'title':
+      document.title = `${event.title} · Agent server demo`;
+      break;
+    case 'resync_required':
+      bubble.dataset.state = 'error';
+      bubble.append(line('notice', `↻ ${event.message} Reload the page to see the messages.`));
+      break;
     case 'error':
       bubble.dataset.state = 'error';
       bubble.append(line('notice error', `⚠ ${event.code}: ${event.message}`));

@@ -5,6 +5,7 @@ import {
   MAX_EXPRESSION_LENGTH,
 } from '../tools/expression-parser';
 import { TOOL_NAMES } from '../tools/tool-names';
+import { asksForTitle, localTitle } from '../title';
 
 /** What the local model answers: a tool call, or text. */
 export type LocalReply =
@@ -47,6 +48,7 @@ export function planLocalReply(
   toolNames: ReadonlySet<string>,
 ): LocalReply {
   const last = messages.at(-1);
+  if (asksForTitle(messages)) return { kind: 'text', text: localTitle(last?.text ?? '') };
   if (last && ToolMessage.isInstance(last)) {
     return { kind: 'text', text: answerFromToolResults(trailingToolMessages(messages)) };
   }

@@ -1,11 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ConversationEntity } from '../conversation.entity';
+import type { ConversationEntity, TitleSource } from '../conversation.entity';
 import type { MessageEntity, StoredToolCall } from '../message.entity';
 
 /** A conversation as the API shows it. */
 export class ConversationResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: String, nullable: true }) title!: string | null;
+  @ApiProperty({
+    type: String,
+    enum: ['user', 'generated'],
+    nullable: true,
+    description:
+      'Who wrote the title: `user` (given or changed, also cleared, by the user: never ' +
+      'generated then), `generated` (after the first answer), or null (none yet).',
+  })
+  title_source!: TitleSource | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
   @ApiProperty() message_count!: number;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
@@ -16,6 +25,7 @@ export class ConversationResponse {
     return {
       id: entity.id,
       title: entity.title,
+      title_source: entity.titleSource,
       metadata: entity.metadata,
       message_count: entity.messageCount,
       created_at: entity.createdAt.toISOString(),

@@ -33,7 +33,10 @@ export class MessageBranches1764230000000 implements MigrationInterface {
     await db.query(`UPDATE runs r SET user_message_id = m.id FROM messages m
       WHERE m.run_id = r.id AND m.role = 'user' AND m.conversation_id = r.conversation_id`);
     await db.query(
-      `CREATE INDEX messages_search_idx ON messages USING gin (to_tsvector('simple', content))`,
+      // The first 100,000 characters: a tsvector holds at most 1 MB, and a longer message (tools,
+      // a raised MAX_MESSAGE_CHARS) must still be stored.
+      `CREATE INDEX messages_search_idx ON messages
+         USING gin (to_tsvector('simple', left(content, 100000)))`,
     );
     await db.query(`CREATE INDEX conversations_search_idx ON conversations
       USING gin (to_tsvector('simple', coalesce(title, '')))`);

@@ -1,4 +1,5 @@
 import {
+  type CustomEvent,
   EventType,
   type RunErrorEvent,
   type RunFinishedEvent,
@@ -18,6 +19,7 @@ import type { ProtocolEncoder } from '../../runs/run-stream.responder';
 /** The AG-UI events this adapter sends. */
 export type AgUiEvent =
   | RunStartedEvent
+  | CustomEvent
   | TextMessageStartEvent
   | TextMessageContentEvent
   | TextMessageEndEvent
@@ -152,6 +154,10 @@ export function toAgUiEvents(
     case 'error':
       closeText();
       events.push({ type: EventType.RUN_ERROR, message: event.message, code: event.code });
+      break;
+    case 'title':
+      // The conversation's new title, for the frontend's thread list.
+      events.push({ type: EventType.CUSTOM, name: 'title', value: { title: event.title } });
       break;
     case 'resync_required':
       // The events to resume from are gone: the frontend reloads the messages.

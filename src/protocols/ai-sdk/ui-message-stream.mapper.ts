@@ -91,6 +91,10 @@ export function toUiMessageChunks(
       });
       awaitingApproval = true;
       break;
+    case 'title':
+      // The conversation's new title, for the frontend's chat list.
+      chunks.push({ type: 'message-metadata', messageMetadata: { title: event.title } });
+      break;
     case 'complete_state':
       closeText();
       chunks.push(

@@ -8,6 +8,7 @@ import type {
   ResyncReason,
   ResyncRequiredRunEvent,
   RunFinishReason,
+  TitleRunEvent,
   ToolCallRunEvent,
   ToolResultRunEvent,
 } from '../run-event.types';
@@ -58,6 +59,15 @@ export class ApprovalRequiredEvent extends RunEventFields implements ApprovalReq
   @ApiProperty() tool_name!: string;
   @ApiProperty() tool_call_id!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) args!: Record<string, unknown>;
+}
+
+/** The conversation was named after its first answer; sent before `complete_state`. */
+export class TitleEvent extends RunEventFields implements TitleRunEvent {
+  @ApiProperty({ enum: ['title'] }) type!: 'title';
+  @ApiProperty({
+    description: 'The title now stored on the conversation (`title_source: generated`).',
+  })
+  title!: string;
 }
 
 /** Token use of a run, as `complete_state` reports it. */
@@ -122,6 +132,7 @@ export const RUN_EVENT_MODELS = [
   ToolCallEvent,
   ToolResultEvent,
   ApprovalRequiredEvent,
+  TitleEvent,
   CompleteStateEvent,
   RunErrorEvent,
   ResyncRequiredEvent,
@@ -134,6 +145,7 @@ const EVENT_TYPES = {
   tool_call: ToolCallEvent,
   tool_result: ToolResultEvent,
   approval_required: ApprovalRequiredEvent,
+  title: TitleEvent,
   complete_state: CompleteStateEvent,
   error: RunErrorEvent,
   resync_required: ResyncRequiredEvent,
