@@ -90,7 +90,12 @@ describe('AG-UI (e2e)', () => {
     const { events, agent, error } = await runAgent(t, id, 'Hello over AG-UI', { runId });
 
     expect(error).toBeUndefined();
-    const types = events.map((event) => event.type);
+    // The conversation's first answer names it: a CUSTOM `title` event among the others.
+    const custom = events.filter((event) => event.type === EventType.CUSTOM);
+    expect(custom).toEqual([expect.objectContaining({ name: 'title' })]);
+    const types = events
+      .filter((event) => event.type !== EventType.CUSTOM)
+      .map((event) => event.type);
     expect(types[0]).toBe(EventType.RUN_STARTED);
     expect(types[1]).toBe(EventType.TEXT_MESSAGE_START);
     expect(new Set(types.slice(2, -2))).toEqual(new Set([EventType.TEXT_MESSAGE_CONTENT]));
