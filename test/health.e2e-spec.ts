@@ -172,6 +172,7 @@ describe('Health endpoints (e2e)', () => {
         'llm',
         'tools',
         'vector_search',
+        'webhooks',
       ]);
       expect(d.circuit_breakers.breakers.llm).toMatchObject({
         state: 'CLOSED',

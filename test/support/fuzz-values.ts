@@ -125,17 +125,27 @@ export function hostileHeaderValues(name: string, ownRun: string): string[] {
   }
 }
 
+/**
+ * Valid values of required array properties, by name: the items' shape is not in
+ * {@link BodyProperty}, and a body refused for them would never reach the route's 404.
+ */
+const VALID_ARRAYS: Record<string, unknown[]> = {
+  decisions: [{ tool_call_id: 'call_fuzz', decision: 'approve' }],
+};
+
 /** A body the route accepts, which each case then spoils in one place. */
 export function validBody(properties: BodyProperty[]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const property of properties) {
     if (!property.required) continue;
     body[property.name] =
-      property.type === 'object'
-        ? {}
-        : property.format === 'uuid'
-          ? '00000000-0000-4000-8000-00000000f022'
-          : 'hello fuzz';
+      property.type === 'array'
+        ? (VALID_ARRAYS[property.name] ?? [])
+        : property.type === 'object'
+          ? {}
+          : property.format === 'uuid'
+            ? '00000000-0000-4000-8000-00000000f022'
+            : 'hello fuzz';
   }
   return body;
 }

@@ -50,7 +50,7 @@ describe('findUnsafeText', () => {
     // The fastest of a few runs of each, so that a busy machine slows both alike.
     const fastest = (work: () => unknown) => {
       let best = Infinity;
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 15; i++) {
         const started = performance.now();
         work();
         best = Math.min(best, performance.now() - started);
@@ -59,7 +59,9 @@ describe('findUnsafeText', () => {
     };
     const parse = fastest(() => JSON.parse(text));
     const walk = fastest(() => findUnsafeText(value, 'body'));
-    expect(walk).toBeLessThan(parse * 3);
+    // A walk that is not linear would be orders of magnitude slower; 5x leaves room for a busy
+    // machine's noise.
+    expect(walk).toBeLessThan(parse * 5);
   });
 
   it('walks 100,000 levels without recursion', () => {
