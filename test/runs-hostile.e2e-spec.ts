@@ -3,8 +3,19 @@ import { FakeOpenAIServer } from './support/fake-openai-server';
 import { expectProblem } from './support/problem';
 import { openStream } from './support/stream-client';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const LONG = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
+
+/** Waits until the conversation's latest run has ended (its stored events say `done`). */
+async function runEnded(t: TestApp, auth: string, id: string): Promise<void> {
+  await waitFor(async () => {
+    const polled = await request(t.server)
+      .get(`/api/v1/conversations/${id}/events`)
+      .set('Authorization', auth);
+    return polled.body.done === true ? true : undefined;
+  });
+}
 
 async function newConversation(t: TestApp, auth: string): Promise<string> {
   const created = await request(t.server)
@@ -63,6 +74,9 @@ describe('Runs under greedy users and bursts (e2e)', () => {
     for (const id of ids.slice(0, 2)) {
       await request(t.server).post(`/api/v1/conversations/${id}/cancel`).set('Authorization', auth);
     }
+    // Cancel answers 202 at once; the runs end a moment later (later still on a busy machine). The
+    // next test needs this user's run slots free again.
+    for (const id of ids.slice(0, 2)) await runEnded(t, auth, id);
   });
 
   it('refuses a user more open streams than STREAM_MAX_PER_USER (429), and nobody else', async () => {
@@ -108,6 +122,7 @@ describe('Runs under greedy users and bursts (e2e)', () => {
     expect(theirs.status).toBe(200);
     controller.abort();
     await request(t.server).post(`/api/v1/conversations/${id}/cancel`).set('Authorization', auth);
+    await runEnded(t, auth, id);
   });
 
   it('gives two requests with the same Idempotency-Key at the same moment the same run', async () => {
