@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DomainException, ErrorCode } from '../common/errors/domain.exception';
 import { retryAfterHeaders } from '../common/http/retry-after';
 import { runsConfig, type RunsConfig } from '../config';
@@ -46,7 +51,7 @@ export interface StartTicket {
  * (here, or to the owning instance through PostgreSQL), and draining at shutdown.
  */
 @Injectable()
-export class LiveRuns implements OnModuleInit, OnApplicationShutdown {
+export class LiveRuns implements OnModuleInit, BeforeApplicationShutdown {
   private readonly runs = new Map<string, LiveRun>();
   private readonly perUser = new Map<string, number>();
   private starting = 0;
@@ -169,8 +174,13 @@ export class LiveRuns implements OnModuleInit, OnApplicationShutdown {
     ]);
   }
 
-  /** Runs still here are ended as on a drain with no time left. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Runs still here are ended as on a drain with no time left. Before the shutdown proper: their
+   * `server_shutdown` ends are stored and sent while the event log, the database pool and the
+   * owner lock (`RunNotificationsService`) are still up. Ended in the same phase as those, a run's
+   * end raced the lock's release, and another instance's sweeper closed it as `run_abandoned`.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     for (const waiting of this.line.splice(0)) clearTimeout(waiting.timer);
     await this.drain(Date.now());
   }
