@@ -27,6 +27,10 @@ export const toServer = (
 export const conversation = (c: Schemas['ConversationResponse']): client.Conversation => c;
 export const problem = (p: Schemas['ProblemResponse']): client.Problem => p;
 export const events = (page: Schemas['EventsResponse']): client.EventsPage => page;
+export const message = (m: Schemas['MessageResponse']): client.Message => m;
+export const hit = (c: Schemas['ConversationListItem']): client.ConversationSearchHit => c;
+export const branch = (b: Schemas['ActiveBranchResponse']): client.ActiveBranch => b;
+export const run = (r: Schemas['RunResponse']): client.Run => r;
 `;
 
 describe('@agent-server/client types (e2e)', () => {

@@ -147,6 +147,67 @@ describe('@agent-server/client (e2e)', () => {
     expect(streamed.at(-1)).toMatchObject({ type: 'approval_required', tool_name: 'set_reminder' });
   });
 
+  it('answers again, edits, switches branch and searches, each in one call', async () => {
+    const { id } = await client.createConversation();
+    await client.send(id, 'tell me about penguins');
+    const [question, answer] = (await client.listMessages(id)).items;
+
+    // Regenerate: a second answer beside the first, which stays.
+    expectWholeRun(await client.regenerate(id, answer.id).collect());
+    const answered = (await client.listMessages(id)).items;
+    expect(answered.map((m) => m.role)).toEqual(['user', 'assistant']);
+    const second = answered[1];
+    expect(second).toMatchObject({ parent_id: question.id, sibling_count: 2, sibling_index: 1 });
+    expect(second.sibling_ids).toEqual([answer.id, second.id]);
+
+    // Edit, through a connection dropped mid-answer: resumed once, with the same key.
+    proxy.cutNextStreamAfter(4);
+    const edited = dropping.edit(id, question.id, `tell me about puffins ${LONG}`);
+    expectWholeRun(await edited.collect());
+    expect(edited.resumes).toBe(1);
+    const edits = seen.filter((r) => r.url.endsWith(`/messages/${question.id}/edit`));
+    expect(edits).toHaveLength(2);
+    expect(edits[1].headers['Idempotency-Key']).toBe(edits[0].headers['Idempotency-Key']);
+    const branch = (await client.listMessages(id)).items;
+    expect(branch.map((m) => [m.role, m.sibling_index, m.sibling_count])).toEqual([
+      ['user', 1, 2],
+      ['assistant', 0, 1],
+    ]);
+    expect(branch[0].content).toBe(`tell me about puffins ${LONG}`);
+
+    // Back to the first question: its branch ends at its newest answer.
+    expect(await client.switchBranch(id, question.id)).toEqual({
+      message_id: question.id,
+      active_leaf_id: second.id,
+    });
+    expect((await client.listMessages(id)).items.map((m) => m.id)).toEqual([
+      question.id,
+      second.id,
+    ]);
+
+    // Search finds the edited branch's words, for its owner only.
+    const hits = await client.searchConversations('puffins');
+    expect(hits.items.map((hit) => hit.id)).toEqual([id]);
+    expect(hits.items[0].snippet).toContain('<mark>puffins</mark>');
+    // The best message: the edited question or its answer (the local model repeats the words).
+    expect(branch.map((m) => m.id)).toContain(hits.items[0].snippet_message_id);
+    const stranger = new AgentClient({ baseUrl: t.baseUrl, token: await tokenFor('stranger') });
+    expect((await stranger.searchConversations('puffins')).items).toEqual([]);
+  });
+
+  it('starts a background run, follows it and reads how it ended', async () => {
+    const { id } = await client.createConversation();
+    const started = await client.startRun(id, 'hello from the background');
+    expect(started).toMatchObject({ conversation_id: id, webhook_url: null });
+    const followed = await client.resume(id).collect();
+    expectWholeRun(followed);
+    expect(followed[0].run_id).toBe(started.run_id);
+    const run = await client.getRun(id, started.run_id);
+    const last = followed.at(-1)!;
+    expect(run).toMatchObject({ status: 'completed', finish_reason: 'stop' });
+    expect(run.message?.content).toBe(last.type === 'complete_state' && last.message);
+  });
+
   it('resumes a stream dropped mid-answer once, and delivers every seq exactly once', async () => {
     const { id } = await dropping.createConversation();
     proxy.cutNextStreamAfter(4);

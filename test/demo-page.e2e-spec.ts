@@ -160,6 +160,68 @@ describe('demo chat page in Chromium (e2e)', () => {
     }
   });
 
+  it('asks before a tool call that needs approval, and goes on once approved or rejected', async () => {
+    await page.click('#new-conversation');
+    await ask('Remind me to water the plants');
+    const approve = lastAnswer().locator('.approval button.approve');
+    await approve.waitFor(WAIT);
+    expect(await lastAnswer().getAttribute('data-state')).toBe('awaiting_approval');
+    await approve.click();
+    await page.locator('.message.assistant[data-state="complete"]').waitFor(WAIT);
+    await expect(lastAnswer().locator('.tool-result').textContent()).resolves.toBe(
+      '→ Reminder set: "water the plants".',
+    );
+
+    await ask('Remind me to call Sam');
+    const reject = lastAnswer().locator('.approval button.reject');
+    await reject.waitFor(WAIT);
+    await reject.click();
+    await page.locator('.message.assistant[data-state="complete"]').nth(1).waitFor(WAIT);
+    await expect(lastAnswer().locator('.text').textContent()).resolves.toBe(
+      'The set_reminder tool failed: The user said no.',
+    );
+    // Both runs are over on the server, each answer stored once.
+    const stored = await storedMessages();
+    expect(stored.filter((m) => m.role === 'tool').map((m) => m.content)).toEqual([
+      'Reminder set: "water the plants".',
+      'The user said no.',
+    ]);
+  });
+
+  it('answers again, edits a question, moves between versions, and searches', async () => {
+    await page.click('#new-conversation');
+    await ask('tell me about penguins');
+    const regenerate = page.locator('.controls.assistant button.regenerate');
+    await regenerate.waitFor(WAIT);
+    await regenerate.click();
+    await page.locator('.controls.assistant .version', { hasText: '2/2' }).waitFor(WAIT);
+
+    page.once('dialog', (dialog) => void dialog.accept('tell me about puffins'));
+    await page.click('.controls.user button.edit');
+    await page.locator('.controls.user .version', { hasText: '2/2' }).waitFor(WAIT);
+    expect(await page.locator('.message.user').allTextContents()).toEqual([
+      'tell me about puffins',
+    ]);
+    await expect(lastAnswer().locator('.text').textContent()).resolves.toContain('puffins');
+    // The edited question's branch has one answer.
+    expect(await page.locator('.controls.assistant .version').count()).toBe(0);
+
+    // Back to the first version: its branch, ending at its newest answer.
+    await page.click('.controls.user button.previous-version');
+    await page.locator('.controls.user .version', { hasText: '1/2' }).waitFor(WAIT);
+    expect(await page.locator('.message.user').allTextContents()).toEqual([
+      'tell me about penguins',
+    ]);
+    await expect(page.locator('.controls.assistant .version').textContent()).resolves.toBe('2/2');
+    expect((await storedMessages()).map((m) => m.content)[0]).toBe('tell me about penguins');
+
+    await page.fill('#query', 'puffins');
+    await page.press('#query', 'Enter');
+    await page.locator('#hits .snippet mark', { hasText: 'puffins' }).first().waitFor(WAIT);
+    expect(await page.locator('#hits button.hit').count()).toBe(1);
+    expect(await page.locator('#error').isHidden()).toBe(true);
+  });
+
   it('shows errors', async () => {
     await page.fill('#token', 'not-a-token');
     await page.click('#use-token');

@@ -1,13 +1,16 @@
 import { Http, type HttpSettings } from './http.js';
 import { RunStream, type SendStreamOptions, type StreamOptions } from './run-stream.js';
 import type {
+  ActiveBranch,
   ApprovalDecision,
   AwaitingApproval,
   CancelResult,
   Conversation,
+  ConversationSearchHit,
   EventsPage,
   Message,
   Page,
+  Run,
   RunResult,
   StreamToken,
 } from './types.js';
@@ -25,6 +28,12 @@ export interface PageQuery {
 export interface ConversationInput {
   title?: string | null;
   metadata?: Record<string, unknown>;
+}
+
+/** Options of {@link AgentClient.startRun}. */
+export interface StartRunOptions extends SendOptions {
+  /** Where the server POSTs the run's end (Standard Webhooks, signed). */
+  webhookUrl?: string;
 }
 
 /** Options of {@link AgentClient.send}. */
@@ -69,6 +78,24 @@ export class AgentClient {
     return this.http.json({
       method: 'GET',
       path: `/conversations${pageQuery(query)}`,
+      signal,
+      safeToRepeat: true,
+    });
+  }
+
+  /**
+   * `GET /conversations?q=`: full-text search over the caller's conversations (titles and
+   * messages), best first, each with a highlighted `snippet`. `q` is web search syntax
+   * (`"a phrase"`, `or`, `-word`); at most 200 characters.
+   */
+  searchConversations(
+    q: string,
+    query: PageQuery = {},
+    signal?: AbortSignal,
+  ): Promise<Page<ConversationSearchHit>> {
+    return this.http.json({
+      method: 'GET',
+      path: `/conversations${pageQuery(query, { q })}`,
       signal,
       safeToRepeat: true,
     });
@@ -152,6 +179,76 @@ export class AgentClient {
   }
 
   /**
+   * `POST /conversations/{id}/messages/{messageId}/edit`: stores `content` as a new version of the
+   * user message `messageId` (the earlier one stays, as a sibling), shows its branch, and streams
+   * the run answering it (resumed after a drop as {@link stream} is).
+   */
+  edit(id: string, messageId: string, content: string, options: SendStreamOptions = {}): RunStream {
+    const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
+    return new RunStream(
+      this.http,
+      { kind: 'edit', conversationId: id, messageId, content, idempotencyKey },
+      options,
+    );
+  }
+
+  /**
+   * `POST /conversations/{id}/messages/{messageId}/regenerate`: streams a new answer to the user
+   * message `messageId` (or to the question an answer `messageId` answers); the earlier answer
+   * stays, as a sibling.
+   */
+  regenerate(id: string, messageId: string, options: SendStreamOptions = {}): RunStream {
+    const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
+    return new RunStream(
+      this.http,
+      { kind: 'regenerate', conversationId: id, messageId, idempotencyKey },
+      options,
+    );
+  }
+
+  /**
+   * `PUT /conversations/{id}/active-branch`: shows the branch through `messageId` (one of a
+   * message's `sibling_ids`); {@link listMessages} then answers that branch.
+   */
+  switchBranch(id: string, messageId: string, signal?: AbortSignal): Promise<ActiveBranch> {
+    return this.http.json({
+      method: 'PUT',
+      path: `${conversationPath(id)}/active-branch`,
+      body: { message_id: messageId },
+      signal,
+      safeToRepeat: true,
+    });
+  }
+
+  /**
+   * `POST /conversations/{id}/runs`: starts a run that goes on with no client attached (follow it
+   * with {@link resume} or {@link getRun}; its end is POSTed to `webhookUrl` when given).
+   */
+  startRun(id: string, content: string, options: StartRunOptions = {}): Promise<Run> {
+    return this.http.json({
+      method: 'POST',
+      path: `${conversationPath(id)}/runs`,
+      body:
+        options.webhookUrl === undefined
+          ? { content }
+          : { content, webhook_url: options.webhookUrl },
+      headers: { 'Idempotency-Key': options.idempotencyKey ?? newIdempotencyKey() },
+      signal: options.signal,
+      safeToRepeat: true,
+    });
+  }
+
+  /** `GET /conversations/{id}/runs/{runId}`: where the run is and, once over, how it ended. */
+  getRun(id: string, runId: string, signal?: AbortSignal): Promise<Run> {
+    return this.http.json({
+      method: 'GET',
+      path: `${conversationPath(id)}/runs/${encodeURIComponent(runId)}`,
+      signal,
+      safeToRepeat: true,
+    });
+  }
+
+  /**
    * `GET /conversations/{id}/stream`: the conversation's latest run after `lastEventId` (all of it
    * without), then live to its end; e.g. to pick up an answer after a page reload. Ends at once
    * when there is nothing to stream.
@@ -215,8 +312,8 @@ function conversationPath(id: string): string {
   return `/conversations/${encodeURIComponent(id)}`;
 }
 
-function pageQuery(query: PageQuery): string {
-  const params = new URLSearchParams();
+function pageQuery(query: PageQuery, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams(extra);
   if (query.limit !== undefined) params.set('limit', String(query.limit));
   if (query.cursor !== undefined) params.set('cursor', query.cursor);
   const text = params.toString();

@@ -17,7 +17,7 @@ export interface HttpSettings {
 
 /** One request. */
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path under `/api/v1`, with its query string. */
   path: string;
   body?: unknown;

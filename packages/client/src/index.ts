@@ -1,5 +1,11 @@
 export { AgentClient, newIdempotencyKey } from './client.js';
-export type { AgentClientOptions, ConversationInput, PageQuery, SendOptions } from './client.js';
+export type {
+  AgentClientOptions,
+  ConversationInput,
+  PageQuery,
+  SendOptions,
+  StartRunOptions,
+} from './client.js';
 export { AgentApiError } from './errors.js';
 export type { HttpSettings } from './http.js';
 export { parseEventId, RunStream } from './run-stream.js';

@@ -35,11 +35,47 @@ export interface SendStreamOptions extends StreamOptions {
   idempotencyKey?: string;
 }
 
-/** What a {@link RunStream} asks the server for: a new run, or the conversation's latest one. */
+/**
+ * What a {@link RunStream} asks the server for: a new run (a message sent, a question edited or
+ * answered again), the conversation's latest run, or the rest of a paused run.
+ */
 export type StreamTarget =
   | { kind: 'send'; conversationId: string; content: string; idempotencyKey: string }
+  | {
+      kind: 'edit';
+      conversationId: string;
+      messageId: string;
+      content: string;
+      idempotencyKey: string;
+    }
+  | { kind: 'regenerate'; conversationId: string; messageId: string; idempotencyKey: string }
   | { kind: 'follow'; conversationId: string }
   | { kind: 'approve'; conversationId: string; runId: string; decisions: ApprovalDecision[] };
+
+/** The targets that start a new run: sent with an Idempotency-Key, so a resume re-sends them. */
+type StartTarget = Extract<StreamTarget, { idempotencyKey: string }>;
+
+function startsRun(target: StreamTarget): target is StartTarget {
+  return target.kind === 'send' || target.kind === 'edit' || target.kind === 'regenerate';
+}
+
+/** The request that starts the run of a {@link StartTarget}: its path and body. */
+function startRequest(target: StartTarget): { path: string; body?: unknown } {
+  const conversation = `/conversations/${encodeURIComponent(target.conversationId)}`;
+  switch (target.kind) {
+    case 'send':
+      return { path: `${conversation}/stream`, body: { content: target.content } };
+    case 'edit':
+      return {
+        path: `${conversation}/messages/${encodeURIComponent(target.messageId)}/edit`,
+        body: { content: target.content },
+      };
+    case 'regenerate':
+      return {
+        path: `${conversation}/messages/${encodeURIComponent(target.messageId)}/regenerate`,
+      };
+  }
+}
 
 /**
  * A run's events as an async iterable, each delivered once and in order. A stream that drops
@@ -104,7 +140,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
         const finished = yield* this.streamEvents(internal.signal);
         if (finished) return;
         this.transport = 'polling';
-      } else if (this.target.kind === 'send') {
+      } else if (startsRun(this.target)) {
         await this.startForPolling(internal.signal);
       }
       yield* this.pollEvents(internal.signal);
@@ -160,7 +196,10 @@ export class RunStream implements AsyncIterable<RunEvent> {
     }
   }
 
-  /** Opens the stream: a send (again, with the same key, after a drop) or a follow. */
+  /**
+   * Opens the stream: the request that starts the run (again, with the same key, after a drop: the
+   * server answers the same run from `Last-Event-ID`), the decisions, or a follow.
+   */
   private open(signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
@@ -177,12 +216,11 @@ export class RunStream implements AsyncIterable<RunEvent> {
         safeToRepeat: false,
       });
     }
-    if (this.target.kind === 'send') {
+    if (startsRun(this.target)) {
       headers['Idempotency-Key'] = this.target.idempotencyKey;
       return this.http.send({
         method: 'POST',
-        path,
-        body: { content: this.target.content },
+        ...startRequest(this.target),
         headers,
         signal,
         safeToRepeat: true,
@@ -192,8 +230,8 @@ export class RunStream implements AsyncIterable<RunEvent> {
   }
 
   /**
-   * Polling mode's start: notes the run before ours (its events are not ours), then sends the
-   * message as a stream that is left open, unread, so the run starts as on any other path.
+   * Polling mode's start: notes the run before ours (its events are not ours), then starts the run
+   * with a stream that is left open, unread, so the run starts as on any other path.
    */
   private async startForPolling(signal: AbortSignal): Promise<void> {
     const before = await this.fetchEvents(undefined, signal);

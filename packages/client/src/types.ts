@@ -116,10 +116,28 @@ export function isTerminalEvent(event: RunEvent): boolean {
 export interface Conversation {
   id: string;
   title: string | null;
+  /** Who wrote the title: the user, the server after the first answer, or nobody yet. */
+  title_source?: 'user' | 'generated' | null;
   metadata: Record<string, unknown>;
   message_count: number;
   created_at: string;
   updated_at: string;
+}
+
+/** A conversation found by `searchConversations`: how well it matched, and where. */
+export interface ConversationSearchHit extends Conversation {
+  rank?: number;
+  /** A few words around the hits, HTML-escaped, each hit in `<mark>…</mark>`. */
+  snippet?: string;
+  /** The message the snippet comes from; null when only the title matched. */
+  snippet_message_id?: string | null;
+}
+
+/** The answer of `PUT .../active-branch`. */
+export interface ActiveBranch {
+  message_id: string;
+  /** The leaf the conversation now shows: the newest descendant of `message_id`. */
+  active_leaf_id: string;
 }
 
 /** A stored message. */
@@ -133,6 +151,14 @@ export interface Message {
   tokens: number;
   status: 'complete' | 'partial' | 'failed';
   created_at: string;
+  /** The message this one follows (null for a first message). */
+  parent_id: string | null;
+  /** In a branch listing: how many versions of this message there are (itself included). */
+  sibling_count?: number;
+  /** In a branch listing: its position among its versions, 0-based, oldest first. */
+  sibling_index?: number;
+  /** In a branch listing: the ids of its versions, oldest first. */
+  sibling_ids?: string[];
 }
 
 /** One page of a list; `next_cursor` is null on the last page. */
@@ -153,6 +179,24 @@ export interface AwaitingApproval {
   run_id: string;
   status: 'awaiting_approval';
   approvals: Array<{ tool_call_id: string; tool_name: string; args: Record<string, unknown> }>;
+}
+
+/** A run, as `GET .../runs/{run_id}` shows it: where it is and, once over, how it ended. */
+export interface Run {
+  run_id: string;
+  conversation_id: string;
+  status: 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled';
+  finish_reason: FinishReason | null;
+  /** The final answer. */
+  message: Message | null;
+  error: { code: string; message: string | null; retryable: boolean | null } | null;
+  webhook_url: string | null;
+  /** Seq of the run's last stored event. */
+  last_seq: number;
+  /** False once retention deleted the run's events. */
+  events_available: boolean;
+  created_at: string;
+  finished_at: string | null;
 }
 
 /** The answer of `POST .../cancel`. */

@@ -2,10 +2,14 @@
 // A run in progress survives a reload: its conversation, content, Idempotency-Key, last event id
 // and the events shown so far are kept in sessionStorage, and the same send continues after that
 // event (POST .../stream with the same key and Last-Event-ID), so the answer finishes exactly once.
+// It also shows what the client offers beyond sending: tool approval, regenerate, edit and the
+// versions of a message (branches), and search.
 import {
   AgentApiError,
   AgentClient,
   newIdempotencyKey,
+  type ApprovalDecision,
+  type ConversationSearchHit,
   type Message,
   type RunEvent,
   type RunStream,
@@ -13,9 +17,17 @@ import {
 
 /** A run being shown, as kept across a reload. */
 interface ActiveRun {
+  /** What started it (absent in runs kept by an earlier version of the page: a send). */
+  kind?: 'send' | 'edit' | 'regenerate' | 'approve';
   conversationId: string;
+  /** The question: sent, or the edited text; for a regenerate, the question answered again. */
   content: string;
   idempotencyKey: string;
+  /** The message edited or answered again. */
+  messageId?: string;
+  /** The paused run an approval continues, and the decisions sent. */
+  runId?: string;
+  decisions?: ApprovalDecision[];
   lastEventId?: string;
   events: RunEvent[];
 }
@@ -43,6 +55,9 @@ const ui = {
   input: element<HTMLTextAreaElement>('input'),
   send: element<HTMLButtonElement>('send'),
   stop: element<HTMLButtonElement>('stop'),
+  search: element<HTMLFormElement>('search'),
+  query: element<HTMLInputElement>('query'),
+  hits: element<HTMLUListElement>('hits'),
 };
 
 const client = new AgentClient({
@@ -52,6 +67,8 @@ const client = new AgentClient({
 
 let currentId: string | undefined;
 let running: ActiveRun | undefined;
+/** The messages shown (the active branch), for the edit and regenerate buttons. */
+let shown: Message[] = [];
 
 function showError(error: unknown): void {
   ui.error.hidden = false;
@@ -75,8 +92,46 @@ function line(className: string, text: string): HTMLDivElement {
   return div;
 }
 
-function userBubble(content: string): void {
-  ui.transcript.append(line('message user', content));
+function userBubble(content: string): HTMLDivElement {
+  const bubble = line('message user', content);
+  ui.transcript.append(bubble);
+  return bubble;
+}
+
+function button(className: string, text: string, onClick: () => Promise<void>): HTMLButtonElement {
+  const made = document.createElement('button');
+  made.type = 'button';
+  made.className = className;
+  made.textContent = text;
+  made.addEventListener('click', () => void guarded(onClick));
+  return made;
+}
+
+/**
+ * The row under a message: its versions (‹ 2/3 ›, when it was edited or answered again) and the
+ * action that makes a new one. Beside the bubble rather than in it, so the bubble holds only text.
+ */
+function controlsFor(bubble: HTMLElement, message: Message, action: HTMLButtonElement): void {
+  const row = document.createElement('div');
+  row.className = `controls ${message.role === 'user' ? 'user' : 'assistant'}`;
+  row.dataset.messageId = message.id;
+  const ids = message.sibling_ids ?? [message.id];
+  const index = message.sibling_index ?? 0;
+  if (ids.length > 1) {
+    const to = (other: string) => async () => {
+      if (running) throw new Error('Stop the answer first.');
+      await client.switchBranch(currentId!, other);
+      await selectConversation(currentId!);
+    };
+    const previous = button('previous-version', '‹', to(ids[index - 1]));
+    previous.disabled = index === 0;
+    const next = button('next-version', '›', to(ids[index + 1]));
+    next.disabled = index === ids.length - 1;
+    const position = line('version', `${index + 1}/${ids.length}`);
+    row.append(previous, position, next);
+  }
+  row.append(action);
+  bubble.after(row);
 }
 
 /** An assistant answer: tool calls and results, then the text. */
@@ -124,9 +179,7 @@ function applyEvent(bubble: HTMLElement, event: RunEvent): void {
       break;
     case 'approval_required':
       bubble.dataset.state = 'awaiting_approval';
-      bubble.append(
-        line('notice', `⏸ ${event.tool_name} waits for approval (not handled by this demo)`),
-      );
+      askApproval(bubble, event.run_id, event.tool_call_id, event.tool_name, event.args);
       break;
     case 'complete_state':
       bubble.dataset.state = event.finish_reason === 'cancelled' ? 'cancelled' : 'complete';
@@ -156,16 +209,85 @@ function applyEvent(bubble: HTMLElement, event: RunEvent): void {
   }
 }
 
+/**
+ * Asks whether a paused run may call a tool: Approve or Reject. Once every call the bubble's run
+ * waits for has a decision, the decisions are sent and the rest of the run streams into the bubble.
+ */
+function askApproval(
+  bubble: HTMLElement,
+  runId: string,
+  toolCallId: string,
+  toolName: string,
+  args: unknown,
+): void {
+  const box = document.createElement('div');
+  box.className = 'approval';
+  box.dataset.toolCallId = toolCallId;
+  const decide = (decision: ApprovalDecision) => async () => {
+    box.dataset.decision = decision.decision;
+    for (const choice of box.querySelectorAll('button')) choice.disabled = true;
+    const boxes = [...bubble.querySelectorAll<HTMLElement>('.approval')];
+    const decided = boxes.filter((each) => each.dataset.decision);
+    pending.set(toolCallId, decision);
+    if (decided.length < boxes.length) return;
+    const decisions = boxes.map((each) => pending.get(each.dataset.toolCallId!)!);
+    for (const each of boxes) pending.delete(each.dataset.toolCallId!);
+    const run: ActiveRun = {
+      kind: 'approve',
+      conversationId: currentId!,
+      content: '',
+      idempotencyKey: newIdempotencyKey(),
+      runId,
+      decisions,
+      events: [],
+    };
+    sessionStorage.setItem(KEYS.active, JSON.stringify(run));
+    await follow(run, bubble);
+  };
+  box.append(
+    line('notice', `⏸ ${toolName}(${JSON.stringify(args)}) waits for your approval`),
+    button('approve', 'Approve', decide({ tool_call_id: toolCallId, decision: 'approve' })),
+    button(
+      'reject',
+      'Reject',
+      decide({ tool_call_id: toolCallId, decision: 'reject', message: 'The user said no.' }),
+    ),
+  );
+  part(bubble, '.tools').append(box);
+}
+
+/** Decisions taken on calls whose siblings still wait for one. */
+const pending = new Map<string, ApprovalDecision>();
+
 function renderHistory(messages: Message[]): void {
   ui.transcript.replaceChildren();
+  shown = messages;
   let answer: HTMLDivElement | undefined;
+  let question: Message | undefined;
   for (const message of messages) {
     if (message.role === 'user') {
-      userBubble(message.content);
+      const bubble = userBubble(message.content);
+      controlsFor(
+        bubble,
+        message,
+        button('edit', 'Edit', () => editQuestion(message)),
+      );
+      question = message;
       answer = undefined;
       continue;
     }
-    answer ??= assistantBubble(message.status === 'complete' ? 'complete' : message.status);
+    if (!answer) {
+      answer = assistantBubble(message.status === 'complete' ? 'complete' : message.status);
+      // The versions of an answer are those of its first message (the question's child).
+      const asked = question;
+      if (asked) {
+        controlsFor(
+          answer,
+          message,
+          button('regenerate', 'Regenerate', () => regenerate(asked)),
+        );
+      }
+    }
     if (message.role === 'tool') {
       showToolResult(answer, message.content, false, message.tool_call_id ?? '');
       continue;
@@ -219,30 +341,100 @@ async function selectConversation(id: string, resuming?: ActiveRun): Promise<voi
     button.setAttribute('aria-current', String(button.dataset.id === id));
   }
   let messages = await allMessages(id);
-  if (resuming) {
-    // What follows the run's own message is its answer so far: the stream shows it again.
-    const own = messages.map((m) => m.role === 'user' && m.content === resuming.content);
-    const at = own.lastIndexOf(true);
-    if (at >= 0) messages = messages.slice(0, at);
-  }
+  if (resuming) messages = before(messages, resuming);
   renderHistory(messages);
 }
 
-/** Streams a run into a new bubble, keeping what a reload needs to continue it. */
-async function follow(run: ActiveRun): Promise<void> {
+/**
+ * The messages shown before a run's own bubbles: up to its question (a send or an edit shows the
+ * question again), up to and with it (a regenerate), or up to the paused answer an approval goes on.
+ */
+function before(messages: Message[], run: ActiveRun): Message[] {
+  if (run.kind === 'regenerate') {
+    const at = messages.findIndex((m) => m.id === run.messageId);
+    return at >= 0 ? messages.slice(0, at + 1) : messages;
+  }
+  if (run.kind === 'approve') {
+    const own = messages.map((m) => m.role === 'user');
+    const at = own.lastIndexOf(true);
+    return at >= 0 ? messages.slice(0, at + 1) : messages;
+  }
+  // What follows the run's own message is its answer so far: the stream shows it again.
+  const own = messages.map((m) => m.role === 'user' && m.content === run.content);
+  const at = own.lastIndexOf(true);
+  return at >= 0 ? messages.slice(0, at) : messages;
+}
+
+/** The stream a run is read from: its first request, or (a reload) the same one resumed. */
+function openStream(run: ActiveRun): RunStream {
+  const options = { idempotencyKey: run.idempotencyKey, lastEventId: run.lastEventId };
+  switch (run.kind) {
+    case 'edit':
+      return client.edit(run.conversationId, run.messageId!, run.content, options);
+    case 'regenerate':
+      return client.regenerate(run.conversationId, run.messageId!, options);
+    case 'approve':
+      // Decisions are sent once: after a reload, the run is followed.
+      return run.lastEventId
+        ? client.resume(run.conversationId, { lastEventId: run.lastEventId })
+        : client.approve(run.conversationId, run.runId!, run.decisions!);
+    case 'send':
+    case undefined:
+      return client.stream(run.conversationId, run.content, options);
+  }
+}
+
+/** Edit: the new text becomes a version of the question, answered on its own branch. */
+async function editQuestion(question: Message): Promise<void> {
+  if (running) throw new Error('Stop the answer first.');
+  const content = prompt('Edit your message', question.content)?.trim();
+  if (!content || content === question.content) return;
+  const at = shown.findIndex((m) => m.id === question.id);
+  renderHistory(shown.slice(0, at));
+  await follow({
+    kind: 'edit',
+    conversationId: currentId!,
+    content,
+    messageId: question.id,
+    idempotencyKey: newIdempotencyKey(),
+    events: [],
+  });
+}
+
+/** Regenerate: a new answer to the question, beside the one shown. */
+async function regenerate(question: Message): Promise<void> {
+  if (running) throw new Error('Stop the answer first.');
+  const at = shown.findIndex((m) => m.id === question.id);
+  renderHistory(shown.slice(0, at + 1));
+  await follow({
+    kind: 'regenerate',
+    conversationId: currentId!,
+    content: question.content,
+    messageId: question.id,
+    idempotencyKey: newIdempotencyKey(),
+    events: [],
+  });
+}
+
+/**
+ * Streams a run into a new bubble (or, for an approval, the paused one), keeping what a reload
+ * needs to continue it. Once the run is over, the conversation is shown again from the server, with
+ * the versions of its messages.
+ */
+async function follow(run: ActiveRun, into?: HTMLElement): Promise<void> {
   running = run;
   ui.send.disabled = true;
   ui.stop.disabled = false;
-  userBubble(run.content);
-  const bubble = assistantBubble('streaming');
+  if (run.kind !== 'regenerate' && run.kind !== 'approve') userBubble(run.content);
+  const bubble = into ?? assistantBubble('streaming');
+  bubble.dataset.state = 'streaming';
   for (const event of run.events) applyEvent(bubble, event);
-  const stream: RunStream = client.stream(run.conversationId, run.content, {
-    idempotencyKey: run.idempotencyKey,
-    lastEventId: run.lastEventId,
-  });
+  const stream = openStream(run);
+  let paused = false;
   try {
     for await (const event of stream) {
       applyEvent(bubble, event);
+      paused ||= event.type === 'approval_required';
       run.events.push(event);
       run.lastEventId = stream.lastEventId;
       sessionStorage.setItem(KEYS.active, JSON.stringify(run));
@@ -257,6 +449,10 @@ async function follow(run: ActiveRun): Promise<void> {
     ui.stop.disabled = true;
   }
   await refreshConversations();
+  // A paused run keeps its bubble and its Approve and Reject buttons.
+  if (!paused && bubble.dataset.state !== 'error' && currentId === run.conversationId) {
+    await selectConversation(run.conversationId);
+  }
 }
 
 async function send(content: string): Promise<void> {
@@ -267,6 +463,7 @@ async function send(content: string): Promise<void> {
     await selectConversation(created.id);
   }
   const run: ActiveRun = {
+    kind: 'send',
     conversationId: currentId,
     content,
     idempotencyKey: newIdempotencyKey(),
@@ -305,10 +502,31 @@ ui.newConversation.addEventListener('click', () => {
   ui.transcript.replaceChildren();
   void guarded(refreshConversations);
 });
+ui.search.addEventListener('submit', (submit) => {
+  submit.preventDefault();
+  const q = ui.query.value.trim();
+  void guarded(async () => {
+    const hits = q ? (await client.searchConversations(q, { limit: 20 })).items : [];
+    ui.hits.replaceChildren(...hits.map(searchHit));
+  });
+});
 ui.useToken.addEventListener('click', () => {
   sessionStorage.setItem(KEYS.token, ui.token.value.trim());
   void guarded(refreshConversations);
 });
+
+/** A search hit: the conversation's title and where the words were found. */
+function searchHit(hit: ConversationSearchHit): HTMLLIElement {
+  const item = document.createElement('li');
+  const open = button('hit', hit.title ?? 'Untitled', () => selectConversation(hit.id));
+  open.dataset.id = hit.id;
+  const snippet = document.createElement('div');
+  snippet.className = 'snippet';
+  // The server escapes the text and adds only <mark> (docs/API.md, "Search").
+  snippet.innerHTML = hit.snippet ?? '';
+  item.append(open, snippet);
+  return item;
+}
 
 async function start(): Promise<void> {
   ui.token.value = sessionStorage.getItem(KEYS.token) ?? '';

@@ -34,6 +34,15 @@ export class ConversationResponse {
   }
 }
 
+/** A tool call an assistant message made. */
+export class ToolCallResponse implements StoredToolCall {
+  @ApiProperty({ description: 'Matches the `tool_call_id` of the tool message answering it.' })
+  id!: string;
+  @ApiProperty({ description: 'The tool’s name.' }) name!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The call’s arguments.' })
+  args!: Record<string, unknown>;
+}
+
 /** A message as the API shows it. */
 export class MessageResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -46,7 +55,11 @@ export class MessageResponse {
   parent_id!: string | null;
   @ApiProperty({ enum: ['user', 'assistant', 'tool'] }) role!: string;
   @ApiProperty() content!: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) tool_calls?: StoredToolCall[];
+  @ApiPropertyOptional({
+    type: [ToolCallResponse],
+    description: 'An assistant message’s tool calls.',
+  })
+  tool_calls?: StoredToolCall[];
   @ApiPropertyOptional() tool_call_id?: string;
   @ApiPropertyOptional() tool_name?: string;
   @ApiProperty() tokens!: number;
