@@ -10,6 +10,7 @@ import type {
 } from './agent-run.types';
 import { type Agent, buildAgent } from './agent.builder';
 import { AgentCancelledError, type AgentError } from './agent.errors';
+import { DeferredCheckpointSaver } from './deferred-checkpoint-saver';
 import { type AgentSettings, resolveAgentSettings } from './agent.settings';
 import { toAgentMessages } from './history.mapper';
 import { findErrorNamed, toAgentModelError } from './model-error.classifier';
@@ -54,7 +55,8 @@ export class AgentRunner {
    * limit must be what stops the loop, so the step limit sits well above it.
    */
   private readonly recursionLimit: number;
-  private readonly checkpointer?: BaseCheckpointSaver;
+  /** Keeps a run's state in the app's checkpointer only when the run pauses. */
+  private readonly checkpointer?: DeferredCheckpointSaver;
   private readonly model: BaseChatModel;
 
   /**
@@ -65,7 +67,10 @@ export class AgentRunner {
   constructor(settings: Partial<AgentSettings>, deps: AgentRunnerDependencies = {}) {
     this.settings = resolveAgentSettings(settings);
     const approvalTools = this.settings.approvalTools ?? [];
-    this.checkpointer = approvalTools.length > 0 ? deps.checkpointer : undefined;
+    this.checkpointer =
+      approvalTools.length > 0 && deps.checkpointer
+        ? new DeferredCheckpointSaver(deps.checkpointer)
+        : undefined;
     this.model = deps.model ?? createChatModel(this.settings);
     this.agent = buildAgent({
       settings: this.settings,
@@ -93,7 +98,7 @@ export class AgentRunner {
    */
   run(input: AgentRunInput): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
     const messages = toAgentMessages(input.history, input.message);
-    return this.drive({ messages }, messages.length, input.signal, input.threadId);
+    return this.drive({ messages }, messages.length, input.signal, input.threadId, true);
   }
 
   /**
@@ -127,7 +132,13 @@ export class AgentRunner {
     const pending = (state.values as { messages?: unknown[] }).messages ?? [];
     const last = pending.at(-1) as { tool_calls?: Array<{ name: string }> } | undefined;
     const resume = { decisions: toHitlDecisions(input.decisions, last?.tool_calls ?? []) };
-    return yield* this.drive(new Command({ resume }), pending.length, input.signal, input.threadId);
+    return yield* this.drive(
+      new Command({ resume }),
+      pending.length,
+      input.signal,
+      input.threadId,
+      false,
+    );
   }
 
   /** Forgets a run's checkpoints once it cannot be resumed any more. */
@@ -140,8 +151,11 @@ export class AgentRunner {
     inputCount: number,
     runSignal: AbortSignal | undefined,
     threadId: string | undefined,
+    fresh: boolean,
   ): AsyncGenerator<AgentEvent, AgentRunResult, undefined> {
     const mapper = new RunEventMapper(inputCount);
+    const checkpoints = this.checkpointer && threadId ? this.checkpointer : undefined;
+    checkpoints?.begin(threadId!, fresh);
     // Aborted when the consumer stops iterating, so a dropped run stops calling the model.
     const stop = new AbortController();
     const signal = runSignal ? AbortSignal.any([runSignal, stop.signal]) : stop.signal;
@@ -166,6 +180,8 @@ export class AgentRunner {
       // LangGraph may end quietly on abort; a cancelled run must not look finished.
       if (runSignal?.aborted) throw new AgentCancelledError();
       result = mapper.result();
+      // Only a paused run is ever resumed: its state is stored, anyone else's dropped below.
+      if (result.pending?.length) await checkpoints?.keep(threadId!);
     } catch (error) {
       if (!runSignal?.aborted && LOOP_LIMIT_ERRORS.some((n) => findErrorNamed(error, n))) {
         result = mapper.result(true);
@@ -176,6 +192,7 @@ export class AgentRunner {
       }
     } finally {
       stop.abort();
+      checkpoints?.drop(threadId!);
     }
     yield { type: 'final', ...result };
     return result;
