@@ -3,8 +3,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import helmet from 'helmet';
-import { Reflector } from '@nestjs/core';
-import { CreatedLocationInterceptor } from './common/http/created-location';
 import { answerClientErrorsWithProblems } from './common/input/client-error';
 import { jsonBodyPipeline } from './common/input/json-body';
 import { flattenValidationErrors } from './common/errors/validation-errors';
@@ -75,7 +73,6 @@ export function configureApp(app: INestApplication): void {
       { path: 'metrics', method: RequestMethod.ALL },
     ],
   });
-  app.useGlobalInterceptors(new CreatedLocationInterceptor(app.get(Reflector)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

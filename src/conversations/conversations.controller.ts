@@ -9,7 +9,10 @@ import {
   Post,
   Put,
   Query,
+  Req,
+  Res,
 } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -20,7 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/auth.decorators';
-import { CREATED_LOCATION_HEADER, CreatedLocation } from '../common/http/created-location';
+import { CREATED_LOCATION_HEADER } from '../common/http/created-location';
 import { uuidParam } from '../common/http/uuid-param.pipe';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { ConversationSearchService } from './conversation-search.service';
@@ -58,9 +61,17 @@ export class ConversationsController {
   @Post()
   @ApiOperation({ summary: 'Create a conversation' })
   @ApiCreatedResponse({ type: ConversationResponse, headers: CREATED_LOCATION_HEADER })
-  @CreatedLocation((created: ConversationResponse, path) => `${path}/${created.id}`)
-  create(@CurrentUser() user: AuthUser, @Body() body: CreateConversationDto) {
-    return this.database.run(() => this.conversations.create(user.id, body));
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateConversationDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ConversationResponse> {
+    const created = await this.database.run(() => this.conversations.create(user.id, body));
+    // Set here rather than by @CreatedLocation's interceptor: this is the hottest REST route, and
+    // an interceptor puts each of its requests through RxJS (~7% of its CPU in the bench profile).
+    response.location(`${request.path}/${created.id}`);
+    return created;
   }
 
   /** Lists the caller's conversations, newest first; with `q`, those that match, best first. */

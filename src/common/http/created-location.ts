@@ -1,9 +1,11 @@
 import {
+  applyDecorators,
   type CallHandler,
   type ExecutionContext,
   Injectable,
   type NestInterceptor,
   SetMetadata,
+  UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
@@ -24,9 +26,6 @@ export const CREATED_LOCATION_HEADER = {
     schema: { type: 'string' },
   },
 } as const;
-
-/** Marks a handler that answers `201 Created`: its answer carries `Location`. */
-export const CreatedLocation = (locate: CreatedLocationOf) => SetMetadata(CREATED_LOCATION, locate);
 
 /** Sets `Location` on the answers of handlers marked with {@link CreatedLocation}. */
 @Injectable()
@@ -53,3 +52,14 @@ export class CreatedLocationInterceptor implements NestInterceptor {
     );
   }
 }
+
+/**
+ * Marks a handler that answers `201 Created`: its answer carries `Location`. The interceptor is
+ * the handler's own rather than global: an interceptor puts every request of its routes through
+ * RxJS (about 7% of a REST request's CPU in the benchmark's profile), so only these routes pay.
+ */
+export const CreatedLocation = (locate: CreatedLocationOf) =>
+  applyDecorators(
+    SetMetadata(CREATED_LOCATION, locate),
+    UseInterceptors(CreatedLocationInterceptor),
+  );
