@@ -138,6 +138,11 @@ describe('demo chat page in Chromium (e2e)', () => {
     await page.click('#stop');
     await page.locator('.message.assistant[data-state="cancelled"]').waitFor(WAIT);
     await expect(answer.locator('.notice').textContent()).resolves.toBe('(stopped)');
+    // Once over, the conversation is shown again from the server (with a Regenerate button): the
+    // stopped answer still says so.
+    await page.locator('.controls.assistant button.regenerate').waitFor(WAIT);
+    expect(await answer.getAttribute('data-state')).toBe('cancelled');
+    await expect(answer.locator('.notice').textContent()).resolves.toBe('(stopped)');
     const text = (await answer.locator('.text').textContent()) ?? '';
     expect(text).not.toContain('word39');
     const stored = await storedMessages();

@@ -452,6 +452,13 @@ async function follow(run: ActiveRun, into?: HTMLElement): Promise<void> {
   // A paused run keeps its bubble and its Approve and Reject buttons.
   if (!paused && bubble.dataset.state !== 'error' && currentId === run.conversationId) {
     await selectConversation(run.conversationId);
+    // The stored answer does not say how it ended (stopped, timed out): the live bubble did.
+    const terminal = run.events.at(-1);
+    const answers = ui.transcript.querySelectorAll<HTMLElement>('.message.assistant');
+    const answer = answers[answers.length - 1];
+    if (answer && terminal?.type === 'complete_state' && terminal.finish_reason !== 'stop') {
+      applyEvent(answer, terminal);
+    }
   }
 }
 
