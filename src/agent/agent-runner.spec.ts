@@ -210,6 +210,31 @@ describe('AgentRunner with the local model', () => {
     expect(model.callCount).toBe(2);
   });
 
+  it('runs the calls of one answer up to maxToolCalls, refuses the rest, and goes on', async () => {
+    const model = fakeModel()
+      .respondWithTools([
+        { name: 'calculator', args: { expression: '1+1' }, id: 'a' },
+        { name: 'calculator', args: { expression: '2+2' }, id: 'b' },
+      ])
+      .respond(new AIMessage('One of them: 2.'));
+    const { events, result } = await runAll(runner({ maxToolCalls: 1 }, { model }), {
+      message: 'add things',
+    });
+
+    expect(events.filter((e) => e.type === 'tool_result')).toEqual([
+      expect.objectContaining({ tool_call_id: 'a', result: '2', is_error: false }),
+      expect.objectContaining({
+        tool_call_id: 'b',
+        is_error: true,
+        result: expect.stringMatching(/limit/i),
+      }),
+    ]);
+    // Not every call was refused: the model read the results and answered.
+    expect(result.finish_reason).toBe('stop');
+    expect(result.text).toContain('One of them: 2.');
+    expect(model.callCount).toBe(2);
+  });
+
   it('offers no tools when maxToolCalls is 0', async () => {
     const { events } = await runAll(runner({ maxToolCalls: 0 }), { message: 'what is 2 + 2' });
     expect(events.some((e) => e.type === 'tool_call')).toBe(false);

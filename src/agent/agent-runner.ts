@@ -39,7 +39,7 @@ export interface AgentRunnerDependencies {
 }
 
 /** Errors that mean the loop ran into its bounds rather than failed. */
-const LOOP_LIMIT_ERRORS = ['ModelCallLimitMiddlewareError', 'GraphRecursionError'];
+const LOOP_LIMIT_ERRORS = ['LoopLimitError', 'GraphRecursionError'];
 
 /**
  * Runs one turn of a conversation with the agent. A plain class: the agent (model, tools,

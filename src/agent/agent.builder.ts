@@ -1,16 +1,12 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
-import {
-  createAgent,
-  humanInTheLoopMiddleware,
-  modelCallLimitMiddleware,
-  toolCallLimitMiddleware,
-} from 'langchain';
+import { type AgentMiddleware, createAgent, humanInTheLoopMiddleware } from 'langchain';
 import type { AgentCallHooks } from './agent-call-hooks';
 import { type AgentSettings, DEFAULT_SYSTEM_PROMPT, resolveModelName } from './agent.settings';
 import { callHooksMiddleware } from './middleware/call-hooks.middleware';
 import { historyTrimMiddleware } from './middleware/history-trim.middleware';
+import { loopLimitsMiddleware } from './middleware/loop-limits.middleware';
 import { modelCallGuardMiddleware } from './middleware/model-call-guard.middleware';
 import { toolErrorResultMiddleware } from './middleware/tool-error.middleware';
 
@@ -29,11 +25,11 @@ export interface AgentBuildOptions {
 }
 
 /**
- * Builds the LangChain agent from middleware. Model calls go, outermost first, through the hooks
- * (resilience), the history trimming and the guard (timeout, typed errors, usage); tool calls
- * through the error handling (failures become error results) and then the hooks. The model-call
- * limit stops the loop with an error the runner reports as `finish_reason: "length"`; the
- * tool-call limit answers blocked calls with an error result and ends the loop. With
+ * Builds the LangChain agent from middleware. Model calls go, outermost first, through the loop
+ * limits, the hooks (resilience), the history trimming and the guard (timeout, typed errors,
+ * usage); tool calls through the limits, the error handling (failures become error results) and
+ * then the hooks. The model-call limit stops the loop with an error the runner reports as
+ * `finish_reason: "length"`; calls over the tool-call limit answer an error result. With
  * `maxToolCalls` 0 no tool is offered at all. With `approvals`, LangChain's human-in-the-loop
  * middleware interrupts the run before any call of those tools, and the run's state is kept by
  * the checkpointer until a decision resumes it.
@@ -47,7 +43,7 @@ export function buildAgent(options: AgentBuildOptions) {
     tools: toolsAllowed ? options.tools : [],
     systemPrompt: settings.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
     checkpointer: approvals?.checkpointer,
-    middleware: [
+    middleware: <AgentMiddleware[]>[
       ...(approvals && approvals.tools.length > 0
         ? [
             humanInTheLoopMiddleware({
@@ -60,6 +56,11 @@ export function buildAgent(options: AgentBuildOptions) {
             }),
           ]
         : []),
+      // First: a call over the limits reaches no other middleware.
+      loopLimitsMiddleware({
+        maxModelCalls: settings.maxModelCalls,
+        maxToolCalls: settings.maxToolCalls,
+      }),
       toolErrorResultMiddleware(),
       callHooksMiddleware(options.hooks ?? {}, {
         provider: settings.provider,
@@ -67,10 +68,6 @@ export function buildAgent(options: AgentBuildOptions) {
       }),
       historyTrimMiddleware({ maxTokens: settings.maxHistoryTokens }),
       modelCallGuardMiddleware({ timeoutMs: settings.timeoutMs }),
-      modelCallLimitMiddleware({ runLimit: settings.maxModelCalls, exitBehavior: 'error' }),
-      ...(toolsAllowed
-        ? [toolCallLimitMiddleware({ runLimit: settings.maxToolCalls, exitBehavior: 'continue' })]
-        : []),
     ],
   });
 }
