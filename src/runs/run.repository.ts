@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, QueryFailedError, Repository } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 import {
   appendUserMessageSql,
   HISTORY_MAX_MESSAGES,
@@ -212,10 +213,15 @@ export class RunRepository {
     ];
     const webhookUrl = run.webhookUrl ?? null;
     try {
+      // Prepared: planning this statement cost more than running it.
       rows =
         target.kind === 'regenerate'
-          ? await manager.query(START_REGENERATE, [...common, target.messageId, webhookUrl])
-          : await manager.query(START[target.kind], [
+          ? await preparedQuery(manager, 'run-start-regenerate', START_REGENERATE, [
+              ...common,
+              target.messageId,
+              webhookUrl,
+            ])
+          : await preparedQuery(manager, `run-start-${target.kind}`, START[target.kind], [
               ...common,
               run.content,
               run.contentTokens,
