@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 import { buildStatement, type SqlPart } from '../database/sql-part';
 import { WebhookOutbox } from '../webhooks';
 import type { RunEvent, TerminalRunEvent } from './run-event.types';
@@ -84,7 +85,8 @@ export class RunEventStore {
       events.map((event) => ({ run_id: runId, seq: event.seq, type: event.type, payload: event })),
     );
     if (rows.length === 0) return new Set();
-    const owned = await (manager ?? this.dataSource.manager).query<Array<{ run_id: string }>>(
+    const owned = await preparedQuery<{ run_id: string }>(
+      manager ?? this.dataSource,
       APPEND_EVENTS,
       [JSON.stringify(rows), owner],
     );
@@ -139,7 +141,7 @@ export class RunEventStore {
       )
       SELECT id FROM ${OWNED_RUN_CTE}`;
     });
-    const rows = await this.dataSource.query<unknown[]>(statement.text, statement.values);
+    const rows = await preparedQuery(this.dataSource, statement.text, statement.values);
     return rows.length > 0;
   }
 
@@ -176,13 +178,14 @@ export class RunEventStore {
       )
       SELECT id FROM ${OWNED_RUN_CTE}`;
     });
-    const rows = await this.dataSource.query<unknown[]>(statement.text, statement.values);
+    const rows = await preparedQuery(this.dataSource, statement.text, statement.values);
     return rows.length > 0;
   }
 
   /** Up to `limit` stored events of the run after `afterSeq`, in order. */
   async readPage(runId: string, afterSeq: number, limit: number): Promise<StoredRunPage> {
-    const rows = await this.dataSource.query<Array<{ status: string; events: RunEvent[] }>>(
+    const rows = await preparedQuery<{ status: string; events: RunEvent[] }>(
+      this.dataSource,
       READ_PAGE,
       [runId, afterSeq, limit],
     );

@@ -216,12 +216,12 @@ export class RunRepository {
       // Prepared: planning this statement cost more than running it.
       rows =
         target.kind === 'regenerate'
-          ? await preparedQuery(manager, 'run-start-regenerate', START_REGENERATE, [
+          ? await preparedQuery(manager, START_REGENERATE, [
               ...common,
               target.messageId,
               webhookUrl,
             ])
-          : await preparedQuery(manager, `run-start-${target.kind}`, START[target.kind], [
+          : await preparedQuery(manager, START[target.kind], [
               ...common,
               run.content,
               run.contentTokens,
