@@ -9,6 +9,7 @@ import {
 } from '../packages/client/src/index';
 import { startCuttingProxy, type CuttingProxy } from './support/cutting-proxy';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 jest.setTimeout(90_000);
 
@@ -21,19 +22,34 @@ interface SeenRequest {
   url: string;
   headers: Record<string, string>;
   status?: number;
+  /** The answer's `Retry-After`, when it had one. */
+  retryAfter?: string;
+  /** `Date.now()` when the request was sent, and when its answer was handed to the client. */
+  sentAt: number;
+  answeredAt?: number;
 }
 
-/** The real fetch, with every request and its answer's status written down. */
-function recordingFetch(seen: SeenRequest[]): typeof fetch {
+/**
+ * The real fetch, with every request and its answer's status written down. `onAnswer` runs before
+ * the client gets the answer (to change the server's state between a refusal and its retry).
+ */
+function recordingFetch(
+  seen: SeenRequest[],
+  onAnswer?: (response: Response) => Promise<void>,
+): typeof fetch {
   return async (input, init) => {
     const entry: SeenRequest = {
       method: init?.method ?? 'GET',
       url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
       headers: { ...(init?.headers as Record<string, string>) },
+      sentAt: Date.now(),
     };
     seen.push(entry);
     const response = await fetch(input, init);
     entry.status = response.status;
+    entry.retryAfter = response.headers.get('Retry-After') ?? undefined;
+    await onAnswer?.(response);
+    entry.answeredAt = Date.now();
     return response;
   };
 }
@@ -336,6 +352,63 @@ describe('@agent-server/client retries (e2e)', () => {
     expect(error).toBeInstanceOf(AgentApiError);
     expect(error).toMatchObject({ status: 429, code: 'rate_limited' });
     expect((error as AgentApiError).retryAfterMs).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('@agent-server/client retries on 503 (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // One run at a time in the whole process: a second start is refused with 503 and Retry-After.
+    // A word every 200 ms: the run in the way lasts (half a minute) until the test cancels it.
+    t = await startTestApp({ RUNS_MAX_ACTIVE: '1', LOCAL_MODEL_TOKEN_DELAY_MS: '200' });
+  });
+  afterAll(() => t.close());
+
+  /** 150 words: the run in the way answers for 30 s unless cancelled. */
+  const IN_THE_WAY = Array.from({ length: 150 }, (_, i) => `word${i}`).join(' ');
+
+  it('honours Retry-After on 503 as on 429: waits it out once, then the send succeeds', async () => {
+    // Another user's background run takes the one place.
+    const other = new AgentClient({
+      baseUrl: t.baseUrl,
+      token: await tokenFor('client-503-other'),
+    });
+    const busy = await other.createConversation();
+    const blocking = await other.startRun(busy.id, IN_THE_WAY);
+
+    // The server's own 503: when it arrives, the run in the way is cancelled, and has ended,
+    // before the client reads the refusal; so the retry it makes after Retry-After is admitted.
+    const seen: SeenRequest[] = [];
+    let freed = false;
+    const freeThePlace = async (response: Response) => {
+      if (response.status !== 503 || freed) return;
+      freed = true;
+      await other.cancel(busy.id);
+      await waitFor(async () =>
+        (await other.getRun(busy.id, blocking.run_id)).status === 'running' ? undefined : true,
+      );
+    };
+    const client = new AgentClient({
+      baseUrl: t.baseUrl,
+      token: await tokenFor('client-503'),
+      fetch: recordingFetch(seen, freeThePlace),
+    });
+    const { id } = await client.createConversation();
+
+    const result = (await client.send(id, 'hello after the wait')) as RunResult;
+    expect(result.assistant_message).toMatchObject({ role: 'assistant' });
+    const sends = seen.filter((r) => r.method === 'POST' && r.url.endsWith('/messages'));
+    expect(sends.map((r) => [r.status, r.retryAfter])).toEqual([
+      [503, '1'],
+      [201, undefined],
+    ]);
+    // Retry-After: 1 was waited for (the backoff used without it would be 0.5 s ± 25 %), and the
+    // retry is the same send.
+    expect(sends[1].sentAt - sends[0].answeredAt!).toBeGreaterThanOrEqual(950);
+    expect(sends[1].headers['Idempotency-Key']).toBe(sends[0].headers['Idempotency-Key']);
+    const messages = await client.listMessages(id);
+    expect(messages.items.map((m) => m.role)).toEqual(['user', 'assistant']);
   });
 });
 

@@ -4,6 +4,7 @@ import { EventSource } from 'eventsource';
 import { Client } from 'pg';
 import request from 'supertest';
 import { startCuttingProxy, type CuttingProxy } from './support/cutting-proxy';
+import { expectProblem } from './support/problem';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 
 /** A message whose local-model answer streams for a while (one word per LOCAL_MODEL_TOKEN_DELAY_MS). */
@@ -245,6 +246,74 @@ describe('SSE clients (e2e)', () => {
       const id = await newConversation(await tokenFor('someone-else'));
       await streamToken(id).expect(404);
       await request(t.server).post(`/api/v1/conversations/${id}/stream-tokens`).expect(401);
+    });
+
+    describe('once expired', () => {
+      let short: TestApp;
+
+      beforeAll(async () => {
+        // The shortest lifetime there is, and no clock tolerance: a token is refused once past
+        // its `expires_at`, not some seconds later.
+        short = await startTestApp({ AUTH_STREAM_TOKEN_TTL_S: '5', AUTH_CLOCK_TOLERANCE_S: '0' });
+      });
+      afterAll(() => short.close());
+
+      const mint = async (conversationId: string) =>
+        (
+          await request(short.server)
+            .post(`/api/v1/conversations/${conversationId}/stream-tokens`)
+            .set('Authorization', `Bearer ${token}`)
+            .expect(201)
+        ).body as { token: string; expires_at: string };
+      /** Opens the stream as EventSource does: GET, `Accept: text/event-stream`, no header. */
+      const follow = (conversationId: string, streamToken: string) =>
+        request(short.server)
+          .get(`/api/v1/conversations/${conversationId}/stream`)
+          .set('Accept', 'text/event-stream')
+          .query({ access_token: streamToken });
+      /** A whole run through POST .../stream, authenticated by the stream token alone. */
+      const send = (conversationId: string, streamToken: string) =>
+        request(short.server)
+          .post(`/api/v1/conversations/${conversationId}/stream`)
+          .query({ format: 'ndjson', access_token: streamToken })
+          .send({ content: 'hello' });
+
+      it('is refused with 401 problem+json after its expires_at, while a fresh one opens the stream', async () => {
+        const id = (
+          await request(short.server)
+            .post('/api/v1/conversations')
+            .set('Authorization', `Bearer ${token}`)
+            .send({})
+            .expect(201)
+        ).body.id as string;
+        const minted = await mint(id);
+        const expiresAt = Date.parse(minted.expires_at);
+        expect(expiresAt - Date.now()).toBeLessThanOrEqual(5000);
+        // Before it expires it works (nothing to follow yet: 204), so what refuses it is time.
+        await follow(id, minted.token).expect(204);
+
+        // Waits out the lifetime (a second more, for the token's whole-second `exp`).
+        await new Promise((resolve) => setTimeout(resolve, expiresAt + 1000 - Date.now()));
+        for (const res of [await follow(id, minted.token), await send(id, minted.token)]) {
+          expectProblem(res, 401, 'unauthorized');
+          expect(res.headers['www-authenticate']).toBe('Bearer');
+          expect(res.body.detail).toMatch(/expired/);
+        }
+        // Refused before the run started: no message was stored.
+        const messages = await request(short.server)
+          .get(`/api/v1/conversations/${id}/messages`)
+          .set('Authorization', `Bearer ${token}`)
+          .expect(200);
+        expect(messages.body.items).toEqual([]);
+
+        const fresh = await mint(id);
+        const res = await send(id, fresh.token).expect(200);
+        expect(res.text.trim().split('\n').at(-1)).toContain('"type":"complete_state"');
+        // And EventSource, given the fresh token, reads that run to its end.
+        const url = `${short.baseUrl}/api/v1/conversations/${id}/stream?access_token=${fresh.token}`;
+        const { events } = await readWithEventSource(url);
+        expect(events.at(-1)?.type).toBe('complete_state');
+      });
     });
   });
 });
