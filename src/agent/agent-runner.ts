@@ -20,6 +20,7 @@ import { countTokens } from './tokenizer';
 import { createAgentTools } from './tools/agent-tools';
 import { generateTitle } from './title';
 import type { KnowledgeSearchPort } from './tools/knowledge-search.port';
+import { skipRunTreesWhenUntraced } from './untraced-runnables';
 
 /** What an {@link AgentRunner} depends on besides its settings. */
 export interface AgentRunnerDependencies {
@@ -65,6 +66,7 @@ export class AgentRunner {
    * @throws AgentConfigurationError when the settings cannot build a model
    */
   constructor(settings: Partial<AgentSettings>, deps: AgentRunnerDependencies = {}) {
+    skipRunTreesWhenUntraced();
     this.settings = resolveAgentSettings(settings);
     const approvalTools = this.settings.approvalTools ?? [];
     this.checkpointer =
