@@ -154,6 +154,48 @@ describe('Retention of run events, and the resync signal (e2e)', () => {
     expect(next.at(-1)).toMatchObject({ type: 'complete_state' });
   });
 
+  it('deletes the expired events in batches of RUNS_EVENTS_RETENTION_BATCH runs until none is left', async () => {
+    // Held until all five runs are past retention, so that one round of the job finds them all
+    // at once and has to go batch after batch (batches of 2 here).
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    await holder.query(`SELECT pg_advisory_lock(${RETENTION_LOCK})`);
+    let runIds: string[];
+    try {
+      runIds = [];
+      for (let i = 0; i < 5; i++) {
+        const [first] = await ask(await newConversation(), `batch ${i}`);
+        runIds.push(first.run_id);
+      }
+      expect(await storedEvents(runIds)).toBeGreaterThan(0);
+      // Past the retention time (1 s) by the database's clock, the one the job compares with.
+      await waitFor(async () => {
+        const { rows } = await db.query<{ count: string }>(
+          `SELECT count(*) FROM runs WHERE id = ANY($1::uuid[])
+             AND finished_at < now() - interval '1500 milliseconds'`,
+          [runIds],
+        );
+        return Number(rows[0].count) === runIds.length ? true : undefined;
+      });
+      expect(await storedEvents(runIds)).toBeGreaterThan(0);
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock(${RETENTION_LOCK})`);
+      await holder.end();
+    }
+
+    await waitFor(async () => ((await storedEvents(runIds)) === 0 ? true : undefined));
+    // Each batch is its own transaction and dates its runs with `now()`, the time that
+    // transaction began: one `events_deleted_at` per batch.
+    const { rows: batches } = await db.query<{ deleted_at: Date | null; runs: string }>(
+      `SELECT events_deleted_at AS deleted_at, count(*) AS runs FROM runs
+       WHERE id = ANY($1::uuid[]) GROUP BY events_deleted_at`,
+      [runIds],
+    );
+    expect(batches.every((batch) => batch.deleted_at !== null)).toBe(true);
+    expect(batches.reduce((sum, batch) => sum + Number(batch.runs), 0)).toBe(5);
+    expect(batches.length).toBeGreaterThan(1);
+  });
+
   it('tells a client whose position names a run it cannot see to resync', async () => {
     const id = await newConversation();
     const unknown = '00000000-0000-4000-8000-000000000000';

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { FakeOpenAIServer } from './support/fake-openai-server';
 import { findFreePort } from './support/free-port';
 import { expectProblem } from './support/problem';
 import { startServerProcess, waitForOk, type ServerProcess } from './support/server-process';
@@ -263,6 +264,84 @@ describe('Webhooks (e2e)', () => {
     expectProblem(await redeliver('00000000-0000-4000-8000-000000000000'), 404, 'not_found');
     expectProblem(await redeliver('not-a-uuid'), 400, 'validation_failed');
     expect((await redeliver('00000000-0000-4000-8000-000000000000', auth)).status).toBe(403);
+  });
+});
+
+describe('Webhook of a failed run (e2e)', () => {
+  // The model is an OpenAI-compatible stand-in that answers every call with a 500 (what it does
+  // with nothing queued), so each run fails, the way a provider outage fails it.
+  let model: FakeOpenAIServer;
+  let failing: TestApp;
+  let auth: string;
+
+  beforeAll(async () => {
+    model = await FakeOpenAIServer.start();
+    failing = await startTestApp({
+      ...WEBHOOK_ENV,
+      LLM_PROVIDER: 'openai',
+      OPENAI_BASE_URL: model.baseUrl,
+      OPENAI_API_KEY: 'sk-test',
+      LLM_MODEL: 'gpt-test',
+      // No title call: the model's only request is the run's own.
+      LLM_TITLES: 'false',
+    });
+    auth = `Bearer ${await tokenFor('hooked')}`;
+  });
+  afterAll(async () => {
+    await failing.close();
+    await model.close();
+  });
+
+  it('sends run.failed naming the run, its conversation, status failed and the error code', async () => {
+    const receiver = await startWebhookReceiver(() => 204);
+    try {
+      const id = (
+        await request(failing.server)
+          .post('/api/v1/conversations')
+          .set('Authorization', auth)
+          .send({})
+          .expect(201)
+      ).body.id as string;
+      const run = await request(failing.server)
+        .post(`/api/v1/conversations/${id}/runs`)
+        .set('Authorization', auth)
+        .send({ content: 'this one fails', webhook_url: receiver.url })
+        .expect(202);
+      await waitFor(() => (receiver.accepted().size > 0 ? true : undefined));
+      expect(model.requests.length).toBeGreaterThan(0);
+
+      // The run's own record of how it ended, to compare the notification with.
+      const final = await request(failing.server)
+        .get(run.headers.location)
+        .set('Authorization', auth)
+        .expect(200);
+      expect(final.body).toMatchObject({ status: 'failed', error: { code: 'llm_error' } });
+
+      expect(receiver.received).toHaveLength(1);
+      const [entry] = receiver.received;
+      // Verified with the standardwebhooks package by the receiver (null when it did not verify).
+      expect(entry.verified).toEqual(JSON.parse(entry.body));
+      expect(entry.headers['webhook-signature']).toMatch(/^v1,/);
+      expect(entry.verified).toEqual({
+        type: 'run.failed',
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        data: {
+          run_id: run.body.run_id,
+          conversation_id: id,
+          status: 'failed',
+          finish_reason: final.body.finish_reason,
+          message: null,
+          error: {
+            code: 'llm_error',
+            message: final.body.error.message,
+            retryable: final.body.error.retryable,
+          },
+        },
+      });
+      expect((entry.verified as WebhookBody).data.error!.message).toEqual(expect.any(String));
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
