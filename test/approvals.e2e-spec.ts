@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { findFreePort } from './support/free-port';
 import { expectProblem } from './support/problem';
+import { sample } from './support/prometheus-sample';
 import { startServerProcess, waitForOk, type ServerProcess } from './support/server-process';
 import { openStream, type StreamResult } from './support/stream-client';
 import { cloneTestDatabase, startTestApp, tokenFor, type TestApp } from './support/test-app';
@@ -179,6 +180,16 @@ describe('Tool approval (e2e)', () => {
   it('cancels a paused run: it ends as cancelled and the conversation takes messages again', async () => {
     const id = await newConversation(a);
     const { runId } = await paused(a, id);
+    const cancelledRuns = async () =>
+      sample(
+        (await request(b.server).get('/metrics').expect(200)).text,
+        'agent_server_runs_finished_total',
+        {
+          outcome: 'cancelled',
+          reason: 'cancelled',
+        },
+      ) ?? 0;
+    const cancelledBefore = await cancelledRuns();
     const cancel = await request(b.server)
       .post(`/api/v1/conversations/${id}/cancel`)
       .set('Authorization', `Bearer ${token}`);
@@ -192,6 +203,8 @@ describe('Tool approval (e2e)', () => {
       type: 'complete_state',
       finish_reason: 'cancelled',
     });
+    // The instance that ended it counts it by outcome, although it never executed the run.
+    expect(await cancelledRuns()).toBe(cancelledBefore + 1);
     const next = await request(a.server)
       .post(`/api/v1/conversations/${id}/messages`)
       .set('Authorization', `Bearer ${token}`)

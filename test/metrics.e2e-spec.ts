@@ -4,27 +4,13 @@ import { LlmMetrics, StreamMetrics } from '../src/metrics';
 import { CircuitBreakerRegistry } from '../src/resilience';
 import { StreamRegistry } from '../src/streaming';
 import { promtoolCheckMetrics } from './support/promtool';
+import { openStream } from './support/stream-client';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { sample } from './support/prometheus-sample';
 
-/** The value of one series in a Prometheus text answer, or undefined when absent. */
-function sample(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries(
-      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) {
-      return Number(match[3]);
-    }
-  }
-  return undefined;
-}
+/** A message whose local-model answer streams for seconds (one word per LOCAL_MODEL_TOKEN_DELAY_MS). */
+const LONG = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
 
 async function scrape(t: TestApp): Promise<string> {
   const res = await request(t.server).get('/metrics').expect(200);
@@ -36,6 +22,7 @@ async function scrape(t: TestApp): Promise<string> {
 describe('GET /metrics (e2e), two apps in one process', () => {
   let a: TestApp;
   let b: TestApp;
+  let userToken: string;
   let user: string;
   let admin: string;
 
@@ -44,7 +31,8 @@ describe('GET /metrics (e2e), two apps in one process', () => {
     // must not be registered twice.
     a = await startTestApp({ STREAM_MAX_CONNECTIONS: '1' });
     b = await startTestApp({ DB_POOL_SIZE: '3' });
-    user = `Bearer ${await tokenFor('metrics-user')}`;
+    userToken = await tokenFor('metrics-user');
+    user = `Bearer ${userToken}`;
     admin = `Bearer ${await tokenFor('root', { roles: ['admin'] })}`;
   });
   afterAll(async () => {
@@ -68,29 +56,76 @@ describe('GET /metrics (e2e), two apps in one process', () => {
   });
 
   it('counts runs by outcome, with their duration and tokens, and passes promtool check metrics', async () => {
-    const ask = async (content: string) => {
-      const conversation = await request(a.server)
-        .post('/api/v1/conversations')
-        .set('Authorization', user)
-        .send({})
-        .expect(201);
-      return request(a.server)
-        .post(`/api/v1/conversations/${conversation.body.id}/messages`)
+    const newConversation = async () =>
+      (
+        await request(a.server)
+          .post('/api/v1/conversations')
+          .set('Authorization', user)
+          .send({})
+          .expect(201)
+      ).body.id as string;
+    const ask = async (content: string) =>
+      request(a.server)
+        .post(`/api/v1/conversations/${await newConversation()}/messages`)
         .set('Authorization', user)
         .send({ content })
         .expect(201);
-    };
     const finished = (text: string, outcome: string, reason: string) =>
       sample(text, 'agent_server_runs_finished_total', { outcome, reason }) ?? 0;
+    // One run of each outcome the issue names; the failure is counted under its error code.
+    const outcomes = [
+      ['completed', 'stop'],
+      ['cancelled', 'cancelled'],
+      ['degraded', 'stop'],
+      ['failed', 'llm_unavailable'],
+    ] as const;
     const before = await scrape(a);
     await ask('metrics for a run');
-    // With the llm circuit open, the same question is answered from the cache: degraded.
+
+    // Cancelled: POST .../cancel while a long answer streams (one word per 15 ms, for seconds).
+    const streamed = await newConversation();
+    let cancelled: Promise<Response> | undefined;
+    const cancelledRun = await openStream(a.baseUrl, {
+      path: `/api/v1/conversations/${streamed}/stream`,
+      token: userToken,
+      body: { content: LONG },
+      onChunk: (_, soFar) => {
+        if (!cancelled && (soFar.match(/^id: /gm) ?? []).length >= 2) {
+          cancelled = fetch(`${a.baseUrl}/api/v1/conversations/${streamed}/cancel`, {
+            method: 'POST',
+            headers: { Authorization: user },
+          });
+        }
+      },
+    });
+    expect((await cancelled)?.status).toBe(202);
+    expect(cancelledRun.events.at(-1)).toMatchObject({
+      type: 'complete_state',
+      finish_reason: 'cancelled',
+    });
+
+    // With the llm circuit open, the same question is answered from the cache: degraded. A new
+    // question in a background run (which, unlike POST .../messages, is not refused up front)
+    // fails with llm_unavailable.
     await request(a.server)
       .post('/api/v1/resilience/circuit-breakers/llm/isolate')
       .set('Authorization', admin)
       .expect(200);
     try {
       await ask('metrics for a run');
+      const started = await request(a.server)
+        .post(`/api/v1/conversations/${await newConversation()}/runs`)
+        .set('Authorization', user)
+        .send({ content: 'a question nobody asked before' })
+        .expect(202);
+      const failed = await waitFor(async () => {
+        const run = await request(a.server)
+          .get(started.headers.location)
+          .set('Authorization', user)
+          .expect(200);
+        return run.body.status === 'running' ? undefined : (run.body as Record<string, unknown>);
+      });
+      expect(failed).toMatchObject({ status: 'failed', error: { code: 'llm_unavailable' } });
     } finally {
       await request(a.server)
         .post('/api/v1/resilience/circuit-breakers/llm/reset')
@@ -98,12 +133,24 @@ describe('GET /metrics (e2e), two apps in one process', () => {
         .expect(200);
     }
 
-    const text = await scrape(a);
-    expect(finished(text, 'completed', 'stop')).toBe(finished(before, 'completed', 'stop') + 1);
-    expect(finished(text, 'degraded', 'stop')).toBe(finished(before, 'degraded', 'stop') + 1);
-    expect(
-      sample(text, 'agent_server_run_duration_seconds_count', { outcome: 'completed' }),
-    ).toBeGreaterThanOrEqual(1);
+    // A run is counted right after its end is stored, which clients may see a moment earlier.
+    // Past the deadline, the last scrape: the checks below then say which outcome is missing.
+    const text = await waitFor(async () => {
+      const now = await scrape(a);
+      return outcomes.every(([o, r]) => finished(now, o, r) > finished(before, o, r))
+        ? now
+        : undefined;
+    }, 10_000).catch(() => scrape(a));
+    for (const [outcome, reason] of outcomes) {
+      expect({ outcome, reason, count: finished(text, outcome, reason) }).toEqual({
+        outcome,
+        reason,
+        count: finished(before, outcome, reason) + 1,
+      });
+      expect(
+        sample(text, 'agent_server_run_duration_seconds_count', { outcome }),
+      ).toBeGreaterThanOrEqual(1);
+    }
     expect(
       sample(text, 'agent_server_run_tokens_bucket', { direction: 'output', le: '+Inf' }),
     ).toBeGreaterThanOrEqual(2);

@@ -17,4 +17,13 @@ describe('runOutcomeOf', () => {
   ])('counts %j as %s (%s)', (event, outcome, reason) => {
     expect(runOutcomeOf(event)).toEqual({ outcome, reason });
   });
+
+  // Failed runs are told apart by the code of their error event (those a run's executor ends
+  // with): each is its own reason.
+  it.each(['llm_timeout', 'llm_error', 'server_shutdown', 'storage_unavailable', 'internal_error'])(
+    'counts an error event with code %s as failed under that code',
+    (code) => {
+      expect(runOutcomeOf({ type: 'error', code })).toEqual({ outcome: 'failed', reason: code });
+    },
+  );
 });

@@ -70,4 +70,14 @@ export class RunMetrics {
       },
     };
   }
+
+  /**
+   * Counts the end of a run that was paused for approval and ends without executing again
+   * (cancelled, or its approval expired): its outcome, not a duration (it was not executing).
+   */
+  pausedRunEnded<E extends TerminalEventFigures>(event: E): E {
+    const { outcome, reason } = runOutcomeOf(event);
+    this.finished.inc({ outcome, reason });
+    return event;
+  }
 }

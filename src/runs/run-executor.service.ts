@@ -118,8 +118,8 @@ export class RunExecutor {
    * Ends a paused run this process has claimed without running it any further (cancelled, or its
    * approval expired), with `terminal`.
    */
-  endPaused(runId: string, terminal: UnnumberedTerminalEvent): Promise<TerminalRunEvent> {
-    return this.end(runId, () => ({ terminal }));
+  async endPaused(runId: string, terminal: UnnumberedTerminalEvent): Promise<TerminalRunEvent> {
+    return this.runMetrics.pausedRunEnded(await this.end(runId, () => ({ terminal })));
   }
 
   private async end(runId: string, ending: () => RunEnding): Promise<TerminalRunEvent> {
