@@ -8,6 +8,7 @@ import { openStream } from './support/stream-client';
 import { startTestApp, tokenFor, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { sample } from './support/prometheus-sample';
+import { createConversation } from './support/conversations';
 
 /** A message whose local-model answer streams for seconds (one word per LOCAL_MODEL_TOKEN_DELAY_MS). */
 const LONG = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
@@ -56,14 +57,7 @@ describe('GET /metrics (e2e), two apps in one process', () => {
   });
 
   it('counts runs by outcome, with their duration and tokens, and passes promtool check metrics', async () => {
-    const newConversation = async () =>
-      (
-        await request(a.server)
-          .post('/api/v1/conversations')
-          .set('Authorization', user)
-          .send({})
-          .expect(201)
-      ).body.id as string;
+    const newConversation = () => createConversation(a.server, userToken);
     const ask = async (content: string) =>
       request(a.server)
         .post(`/api/v1/conversations/${await newConversation()}/messages`)

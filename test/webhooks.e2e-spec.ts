@@ -4,6 +4,7 @@ import { findFreePort } from './support/free-port';
 import { expectProblem } from './support/problem';
 import { startServerProcess, waitForOk, type ServerProcess } from './support/server-process';
 import { waitFor } from './support/wait-for';
+import { createConversation } from './support/conversations';
 import { cloneTestDatabase, startTestApp, tokenFor, type TestApp } from './support/test-app';
 import { startWebhookReceiver, TEST_WEBHOOK_SECRET } from './support/webhook-receiver';
 
@@ -272,6 +273,7 @@ describe('Webhook of a failed run (e2e)', () => {
   // with nothing queued), so each run fails, the way a provider outage fails it.
   let model: FakeOpenAIServer;
   let failing: TestApp;
+  let token: string;
   let auth: string;
 
   beforeAll(async () => {
@@ -285,7 +287,8 @@ describe('Webhook of a failed run (e2e)', () => {
       // No title call: the model's only request is the run's own.
       LLM_TITLES: 'false',
     });
-    auth = `Bearer ${await tokenFor('hooked')}`;
+    token = await tokenFor('hooked');
+    auth = `Bearer ${token}`;
   });
   afterAll(async () => {
     await failing.close();
@@ -295,13 +298,7 @@ describe('Webhook of a failed run (e2e)', () => {
   it('sends run.failed naming the run, its conversation, status failed and the error code', async () => {
     const receiver = await startWebhookReceiver(() => 204);
     try {
-      const id = (
-        await request(failing.server)
-          .post('/api/v1/conversations')
-          .set('Authorization', auth)
-          .send({})
-          .expect(201)
-      ).body.id as string;
+      const id = await createConversation(failing.server, token);
       const run = await request(failing.server)
         .post(`/api/v1/conversations/${id}/runs`)
         .set('Authorization', auth)
